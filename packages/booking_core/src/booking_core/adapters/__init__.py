@@ -1,0 +1,1 @@
+"""Adapters: SQLAlchemy tables, engine set-up and repositories."""

@@ -1,0 +1,520 @@
+"""The one repository: SQL in, domain objects out. Used only inside a unit of work."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+
+from booking_core.adapters import tables as t
+from booking_core.domain.model import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    Client,
+    Closure,
+    Offering,
+    Provider,
+    ResourceKind,
+    Service,
+    Source,
+    TimeOff,
+    WorkingHours,
+)
+
+# Advisory lock classes (pg_advisory_xact_lock(class, id)): one lock space per kind of thing.
+_LOCK_CLASS = {"client": 1, ResourceKind.PROVIDER.value: 2}
+
+_appointment_columns = (
+    t.appointments,
+    t.providers.c.name.label("provider_name"),
+    t.services.c.name.label("service_name"),
+    t.clients.c.name.label("client_name"),
+    t.clients.c.phone.label("client_phone"),
+    t.clients.c.email.label("client_email"),
+)
+_appointment_from = (
+    t.appointments.join(t.providers, t.providers.c.id == t.appointments.c.provider_id)
+    .join(t.services, t.services.c.id == t.appointments.c.service_id)
+    .join(t.clients, t.clients.c.id == t.appointments.c.client_id)
+)
+
+
+def _appointment(row: Any) -> Appointment:
+    return Appointment(
+        id=row.id,
+        provider_id=row.provider_id,
+        provider_name=row.provider_name,
+        service_id=row.service_id,
+        service_name=row.service_name,
+        client=Client(
+            id=row.client_id, name=row.client_name, phone=row.client_phone, email=row.client_email
+        ),
+        start=row.start_at,
+        end=row.end_at,
+        buffer_minutes=row.buffer_minutes,
+        status=AppointmentStatus(row.status),
+        source=Source(row.source),
+        notes=row.notes,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        cancelled_at=row.cancelled_at,
+        sequence=row.sequence,
+    )
+
+
+def _provider(row: Any) -> Provider:
+    return Provider(id=row.id, name=row.name, title=row.title, active=row.active)
+
+
+def _service(row: Any) -> Service:
+    return Service(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        duration_minutes=row.duration_minutes,
+        buffer_minutes=row.buffer_minutes,
+        price_cents=row.price_cents,
+        active=row.active,
+    )
+
+
+class Repository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+        self.is_postgresql = connection.dialect.name == "postgresql"
+
+    def _execute(self, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
+        return self.connection.execute(statement, params)
+
+    # --- locking -------------------------------------------------------------------------
+    def lock(self, kind: str, ids: Iterable[int]) -> None:
+        """Serialize writers per client / resource until the transaction ends.
+
+        PostgreSQL: transaction-scoped advisory locks, taken in id order so two writers never
+        wait on each other in a cycle. SQLite: the write transaction (BEGIN IMMEDIATE) already
+        holds the database's single write lock.
+        """
+        if not self.is_postgresql:
+            return
+        for key in sorted(set(ids)):
+            self._execute(
+                sa.text("SELECT pg_advisory_xact_lock(CAST(:cls AS int4), CAST(:key AS int4))"),
+                {"cls": _LOCK_CLASS[kind], "key": key},
+            )
+
+    # --- providers -------------------------------------------------------------------------
+    def get_provider(self, provider_id: int) -> Provider | None:
+        row = self._execute(sa.select(t.providers).where(t.providers.c.id == provider_id)).first()
+        return _provider(row) if row else None
+
+    def list_providers(self, active_only: bool = True) -> list[Provider]:
+        query = sa.select(t.providers).order_by(t.providers.c.id)
+        if active_only:
+            query = query.where(t.providers.c.active.is_(True))
+        return [_provider(row) for row in self._execute(query)]
+
+    def add_provider(self, name: str, title: str, active: bool, now: datetime) -> Provider:
+        new_id = self._execute(
+            sa.insert(t.providers)
+            .values(name=name, title=title, active=active, created_at=now)
+            .returning(t.providers.c.id)
+        ).scalar_one()
+        return Provider(id=new_id, name=name, title=title, active=active)
+
+    def update_provider(self, provider_id: int, values: dict[str, Any]) -> None:
+        if values:
+            self._execute(
+                sa.update(t.providers).where(t.providers.c.id == provider_id).values(**values)
+            )
+
+    # --- services --------------------------------------------------------------------------
+    def get_service(self, service_id: int) -> Service | None:
+        row = self._execute(sa.select(t.services).where(t.services.c.id == service_id)).first()
+        return _service(row) if row else None
+
+    def list_services(self, active_only: bool = True) -> list[Service]:
+        query = sa.select(t.services).order_by(t.services.c.id)
+        if active_only:
+            query = query.where(t.services.c.active.is_(True))
+        return [_service(row) for row in self._execute(query)]
+
+    def add_service(self, values: dict[str, Any], now: datetime) -> Service:
+        new_id = self._execute(
+            sa.insert(t.services).values(**values, created_at=now).returning(t.services.c.id)
+        ).scalar_one()
+        service = self.get_service(new_id)
+        assert service is not None
+        return service
+
+    def update_service(self, service_id: int, values: dict[str, Any]) -> None:
+        if values:
+            self._execute(
+                sa.update(t.services).where(t.services.c.id == service_id).values(**values)
+            )
+
+    # --- offerings -------------------------------------------------------------------------
+    def offerings(
+        self, service_id: int | None = None, provider_id: int | None = None
+    ) -> list[Offering]:
+        query = sa.select(t.provider_services).order_by(
+            t.provider_services.c.provider_id, t.provider_services.c.service_id
+        )
+        if service_id is not None:
+            query = query.where(t.provider_services.c.service_id == service_id)
+        if provider_id is not None:
+            query = query.where(t.provider_services.c.provider_id == provider_id)
+        return [
+            Offering(row.provider_id, row.service_id, row.duration_minutes)
+            for row in self._execute(query)
+        ]
+
+    def replace_offerings(self, provider_id: int, offerings: Sequence[Offering]) -> None:
+        self._execute(
+            sa.delete(t.provider_services).where(t.provider_services.c.provider_id == provider_id)
+        )
+        if offerings:
+            self._execute(
+                sa.insert(t.provider_services),
+                [
+                    {
+                        "provider_id": provider_id,
+                        "service_id": o.service_id,
+                        "duration_minutes": o.duration_minutes,
+                    }
+                    for o in offerings
+                ],
+            )
+
+    # --- working hours ---------------------------------------------------------------------
+    def working_hours(self, provider_ids: Iterable[int] | None = None) -> list[WorkingHours]:
+        query = sa.select(t.working_hours).order_by(
+            t.working_hours.c.provider_id, t.working_hours.c.weekday, t.working_hours.c.start_time
+        )
+        if provider_ids is not None:
+            query = query.where(t.working_hours.c.provider_id.in_(list(provider_ids)))
+        return [
+            WorkingHours(row.provider_id, row.weekday, row.start_time, row.end_time, row.id)
+            for row in self._execute(query)
+        ]
+
+    def replace_working_hours(self, provider_id: int, hours: Sequence[WorkingHours]) -> None:
+        self._execute(
+            sa.delete(t.working_hours).where(t.working_hours.c.provider_id == provider_id)
+        )
+        if hours:
+            self._execute(
+                sa.insert(t.working_hours),
+                [
+                    {
+                        "provider_id": provider_id,
+                        "weekday": h.weekday,
+                        "start_time": h.start,
+                        "end_time": h.end,
+                    }
+                    for h in hours
+                ],
+            )
+
+    # --- time off and closures -------------------------------------------------------------
+    def time_off(
+        self,
+        provider_ids: Iterable[int] | None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[TimeOff]:
+        query = sa.select(t.time_off).order_by(t.time_off.c.start_at)
+        if provider_ids is not None:
+            query = query.where(t.time_off.c.provider_id.in_(list(provider_ids)))
+        if start is not None:
+            query = query.where(t.time_off.c.end_at > start)
+        if end is not None:
+            query = query.where(t.time_off.c.start_at < end)
+        return [
+            TimeOff(row.provider_id, row.start_at, row.end_at, row.reason, row.id)
+            for row in self._execute(query)
+        ]
+
+    def add_time_off(self, entry: TimeOff) -> TimeOff:
+        new_id = self._execute(
+            sa.insert(t.time_off)
+            .values(
+                provider_id=entry.provider_id,
+                start_at=entry.start,
+                end_at=entry.end,
+                reason=entry.reason,
+            )
+            .returning(t.time_off.c.id)
+        ).scalar_one()
+        return TimeOff(entry.provider_id, entry.start, entry.end, entry.reason, new_id)
+
+    def delete_time_off(self, time_off_id: int) -> bool:
+        result = self._execute(sa.delete(t.time_off).where(t.time_off.c.id == time_off_id))
+        return result.rowcount > 0
+
+    def closures(self, first: date | None = None, last: date | None = None) -> list[Closure]:
+        query = sa.select(t.closures).order_by(t.closures.c.date)
+        if first is not None:
+            query = query.where(t.closures.c.date >= first)
+        if last is not None:
+            query = query.where(t.closures.c.date <= last)
+        return [Closure(row.date, row.reason) for row in self._execute(query)]
+
+    def add_closure(self, closure: Closure) -> bool:
+        if self._execute(sa.select(t.closures).where(t.closures.c.date == closure.date)).first():
+            self._execute(
+                sa.update(t.closures)
+                .where(t.closures.c.date == closure.date)
+                .values(reason=closure.reason)
+            )
+            return False
+        self._execute(sa.insert(t.closures).values(date=closure.date, reason=closure.reason))
+        return True
+
+    def delete_closure(self, day: date) -> bool:
+        return self._execute(sa.delete(t.closures).where(t.closures.c.date == day)).rowcount > 0
+
+    # --- busy time -------------------------------------------------------------------------
+    def _overlapping(self, table: sa.Table, start: datetime, end: datetime) -> Any:
+        if self.is_postgresql:
+            # Uses the GiST index behind the exclusion constraint.
+            return sa.func.tstzrange(table.c.start_at, table.c.end_at, "[)").op("&&")(
+                sa.func.tstzrange(sa.cast(start, t.UTCDateTime), sa.cast(end, t.UTCDateTime), "[)")
+            )
+        return sa.and_(table.c.start_at < end, table.c.end_at > start)
+
+    def reservations(
+        self, kind: str, resource_ids: Iterable[int], start: datetime, end: datetime
+    ) -> dict[int, list[tuple[datetime, datetime]]]:
+        r = t.reservations
+        busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        ids = list(resource_ids)
+        if not ids:
+            return busy
+        query = sa.select(r.c.resource_id, r.c.start_at, r.c.end_at).where(
+            r.c.resource_kind == kind, self._overlapping(r, start, end)
+        )
+        query = (
+            query.where(r.c.resource_id == ids[0])
+            if len(ids) == 1
+            else query.where(r.c.resource_id.in_(ids))
+        )
+        for row in self._execute(query):
+            busy[row.resource_id].append((row.start_at, row.end_at))
+        return busy
+
+    def reserve(
+        self, appointment_id: str, kind: str, resource_id: int, start: datetime, end: datetime
+    ) -> None:
+        self._execute(
+            sa.insert(t.reservations).values(
+                appointment_id=appointment_id,
+                resource_kind=kind,
+                resource_id=resource_id,
+                start_at=start,
+                end_at=end,
+            )
+        )
+
+    def release(self, appointment_id: str) -> None:
+        self._execute(
+            sa.delete(t.reservations).where(t.reservations.c.appointment_id == appointment_id)
+        )
+
+    # --- clients ---------------------------------------------------------------------------
+    def find_client(self, phone: str) -> Client | None:
+        row = self._execute(sa.select(t.clients).where(t.clients.c.phone == phone)).first()
+        return Client(row.id, row.name, row.phone, row.email) if row else None
+
+    def save_client(self, name: str, phone: str, email: str | None, now: datetime) -> Client:
+        """The client with this phone, created or updated with the latest name and e-mail."""
+        existing = self.find_client(phone)
+        if existing is None:
+            new_id = self._execute(
+                sa.insert(t.clients)
+                .values(name=name, phone=phone, email=email, created_at=now)
+                .returning(t.clients.c.id)
+            ).scalar_one()
+            return Client(new_id, name, phone, email)
+        email = email or existing.email
+        if (name, email) != (existing.name, existing.email):
+            self._execute(
+                sa.update(t.clients)
+                .where(t.clients.c.id == existing.id)
+                .values(name=name, email=email)
+            )
+        return Client(existing.id, name, phone, email)
+
+    # --- appointments ----------------------------------------------------------------------
+    def add_appointment(self, appointment: Appointment, token_hash: str) -> None:
+        self._execute(
+            sa.insert(t.appointments).values(
+                id=appointment.id,
+                provider_id=appointment.provider_id,
+                service_id=appointment.service_id,
+                client_id=appointment.client.id,
+                start_at=appointment.start,
+                end_at=appointment.end,
+                buffer_minutes=appointment.buffer_minutes,
+                status=appointment.status.value,
+                source=appointment.source.value,
+                notes=appointment.notes,
+                manage_token_hash=token_hash,
+                sequence=appointment.sequence,
+                created_at=appointment.created_at,
+                updated_at=appointment.updated_at,
+            )
+        )
+
+    def update_appointment(self, appointment: Appointment) -> None:
+        self._execute(
+            sa.update(t.appointments)
+            .where(t.appointments.c.id == appointment.id)
+            .values(
+                provider_id=appointment.provider_id,
+                start_at=appointment.start,
+                end_at=appointment.end,
+                buffer_minutes=appointment.buffer_minutes,
+                status=appointment.status.value,
+                sequence=appointment.sequence,
+                updated_at=appointment.updated_at,
+                cancelled_at=appointment.cancelled_at,
+            )
+        )
+
+    def get_appointment(
+        self, appointment_id: str, for_update: bool = False
+    ) -> tuple[Appointment, str] | None:
+        query = (
+            sa.select(*_appointment_columns)
+            .select_from(_appointment_from)
+            .where(t.appointments.c.id == appointment_id)
+        )
+        if for_update and self.is_postgresql:
+            query = query.with_for_update(of=t.appointments)
+        row = self._execute(query).first()
+        return (_appointment(row), row.manage_token_hash) if row else None
+
+    def appointments_between(
+        self,
+        start: datetime,
+        end: datetime,
+        provider_id: int | None = None,
+        statuses: Iterable[AppointmentStatus] | None = None,
+    ) -> list[Appointment]:
+        a = t.appointments
+        query = (
+            sa.select(*_appointment_columns)
+            .select_from(_appointment_from)
+            .where(a.c.start_at >= start, a.c.start_at < end)
+            .order_by(a.c.start_at, a.c.provider_id)
+        )
+        if provider_id is not None:
+            query = query.where(a.c.provider_id == provider_id)
+        if statuses is not None:
+            query = query.where(a.c.status.in_([s.value for s in statuses]))
+        return [_appointment(row) for row in self._execute(query)]
+
+    def client_appointments(
+        self, client_id: int, start_after: datetime, status: AppointmentStatus | None = None
+    ) -> list[Appointment]:
+        a = t.appointments
+        query = (
+            sa.select(*_appointment_columns)
+            .select_from(_appointment_from)
+            .where(a.c.client_id == client_id, a.c.end_at > start_after)
+            .order_by(a.c.start_at)
+        )
+        if status is not None:
+            query = query.where(a.c.status == status.value)
+        return [_appointment(row) for row in self._execute(query)]
+
+    def booked_counts(
+        self, provider_ids: Iterable[int], start: datetime, end: datetime
+    ) -> dict[int, int]:
+        a = t.appointments
+        query = (
+            sa.select(a.c.provider_id, sa.func.count())
+            .where(
+                a.c.provider_id.in_(list(provider_ids)),
+                a.c.status == AppointmentStatus.BOOKED.value,
+                a.c.start_at >= start,
+                a.c.start_at < end,
+            )
+            .group_by(a.c.provider_id)
+        )
+        return {row[0]: row[1] for row in self._execute(query)}
+
+    def future_booked_count(self, provider_id: int, now: datetime) -> int:
+        a = t.appointments
+        return int(
+            self._execute(
+                sa.select(sa.func.count()).where(
+                    a.c.provider_id == provider_id,
+                    a.c.status == AppointmentStatus.BOOKED.value,
+                    a.c.end_at > now,
+                )
+            ).scalar_one()
+        )
+
+    def add_event(self, event: AppointmentEvent) -> None:
+        self._execute(
+            sa.insert(t.appointment_events).values(
+                appointment_id=event.appointment_id,
+                kind=event.kind.value,
+                source=event.source.value,
+                at=event.at,
+                old_start=event.old_start,
+                old_end=event.old_end,
+                new_start=event.new_start,
+                new_end=event.new_end,
+                old_provider_id=event.old_provider_id,
+                new_provider_id=event.new_provider_id,
+                old_status=event.old_status,
+                new_status=event.new_status,
+            )
+        )
+
+    def events(self, appointment_id: str) -> list[AppointmentEvent]:
+        e = t.appointment_events
+        rows = self._execute(
+            sa.select(e).where(e.c.appointment_id == appointment_id).order_by(e.c.id)
+        )
+        return [
+            AppointmentEvent(
+                appointment_id=row.appointment_id,
+                kind=row.kind,
+                source=Source(row.source),
+                at=row.at,
+                old_start=row.old_start,
+                old_end=row.old_end,
+                new_start=row.new_start,
+                new_end=row.new_end,
+                old_provider_id=row.old_provider_id,
+                new_provider_id=row.new_provider_id,
+                old_status=row.old_status,
+                new_status=row.new_status,
+            )
+            for row in rows
+        ]
+
+    # --- idempotency -----------------------------------------------------------------------
+    def get_idempotency_record(self, operation: str, key_hash: str) -> Any:
+        r = t.idempotency_records
+        return self._execute(
+            sa.select(r).where(r.c.operation == operation, r.c.key_hash == key_hash)
+        ).first()
+
+    def add_idempotency_record(self, values: dict[str, Any]) -> None:
+        self._execute(sa.insert(t.idempotency_records).values(**values))
+
+    def purge_idempotency_records(self, now: datetime) -> int:
+        r = t.idempotency_records
+        return self._execute(sa.delete(r).where(r.c.expires_at < now)).rowcount
+
+
+def as_time(value: time | str) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(value)

@@ -1,0 +1,249 @@
+"""The schema (SQLAlchemy Core). Alembic migrations create it; this module describes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """timestamptz on PostgreSQL; on SQLite a UTC text stamp. Always aware UTC in Python."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database layer")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+providers = sa.Table(
+    "providers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("title", sa.String(120), nullable=False, server_default=""),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+services = sa.Table(
+    "services",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("buffer_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("price_cents", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("duration_minutes > 0", name="positive_duration"),
+    sa.CheckConstraint("buffer_minutes >= 0", name="nonnegative_buffer"),
+)
+
+provider_services = sa.Table(
+    "provider_services",
+    metadata,
+    sa.Column("provider_id", sa.ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("service_id", sa.ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("duration_minutes", sa.Integer, nullable=True),
+)
+
+working_hours = sa.Table(
+    "working_hours",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("provider_id", sa.ForeignKey("providers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("weekday", sa.Integer, nullable=False),
+    sa.Column("start_time", sa.Time, nullable=False),
+    sa.Column("end_time", sa.Time, nullable=False),
+    sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+    sa.CheckConstraint("end_time > start_time", name="ordered"),
+    sa.Index("ix_working_hours_provider", "provider_id"),
+)
+
+time_off = sa.Table(
+    "time_off",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("provider_id", sa.ForeignKey("providers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False, server_default=""),
+    sa.CheckConstraint("end_at > start_at", name="ordered"),
+    sa.Index("ix_time_off_provider_start", "provider_id", "start_at"),
+)
+
+closures = sa.Table(
+    "closures",
+    metadata,
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("reason", sa.String(200), nullable=False, server_default=""),
+)
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=False, unique=True),
+    sa.Column("email", sa.String(254), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+appointments = sa.Table(
+    "appointments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("provider_id", sa.ForeignKey("providers.id"), nullable=False),
+    sa.Column("service_id", sa.ForeignKey("services.id"), nullable=False),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.Column("buffer_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    sa.Column("manage_token_hash", sa.String(64), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("cancelled_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("end_at > start_at", name="ordered"),
+    sa.CheckConstraint(
+        "status IN ('booked', 'cancelled', 'completed', 'no_show')", name="status_values"
+    ),
+    sa.CheckConstraint("source IN ('web', 'ai', 'admin')", name="source_values"),
+    sa.Index("ix_appointments_start", "start_at"),
+    sa.Index("ix_appointments_client_start", "client_id", "start_at"),
+    sa.Index("ix_appointments_provider_start", "provider_id", "start_at"),
+)
+
+# A busy interval held by a booked appointment on one resource. Today every resource is a
+# provider; rooms and devices become more rows here, each guarded by the same constraint.
+reservations = sa.Table(
+    "reservations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "appointment_id",
+        sa.ForeignKey("appointments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("resource_kind", sa.String(20), nullable=False),
+    sa.Column("resource_id", sa.Integer, nullable=False),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("end_at > start_at", name="ordered"),
+    sa.Index("ix_reservations_resource_start", "resource_kind", "resource_id", "start_at"),
+    sa.Index("ix_reservations_appointment", "appointment_id"),
+)
+
+appointment_events = sa.Table(
+    "appointment_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("appointment_id", sa.ForeignKey("appointments.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("old_start", UTCDateTime, nullable=True),
+    sa.Column("old_end", UTCDateTime, nullable=True),
+    sa.Column("new_start", UTCDateTime, nullable=True),
+    sa.Column("new_end", UTCDateTime, nullable=True),
+    sa.Column("old_provider_id", sa.Integer, nullable=True),
+    sa.Column("new_provider_id", sa.Integer, nullable=True),
+    sa.Column("old_status", sa.String(20), nullable=True),
+    sa.Column("new_status", sa.String(20), nullable=True),
+    sa.Index("ix_appointment_events_appointment", "appointment_id"),
+)
+
+idempotency_records = sa.Table(
+    "idempotency_records",
+    metadata,
+    sa.Column("operation", sa.String(20), primary_key=True),
+    # The key itself is never stored: its hash finds the record, and the key (which only the
+    # caller knows) unlocks the manage token kept for the replay.
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("appointment_id", sa.String(36), nullable=False),
+    sa.Column("result", sa.JSON, nullable=False),
+    sa.Column("sealed_token", sa.String(64), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_idempotency_records_expires", "expires_at"),
+)
+
+# Exclusion constraint: no two reservations of the same resource overlap (PostgreSQL only;
+# created by the migration, described here so metadata.create_all matches it in tests).
+RESERVATIONS_NO_OVERLAP = "reservations_no_overlap"
+reservations.append_constraint(
+    postgresql.ExcludeConstraint(
+        (reservations.c.resource_kind, "="),
+        (reservations.c.resource_id, "="),
+        (sa.func.tstzrange(reservations.c.start_at, reservations.c.end_at, "[)"), "&&"),
+        name=RESERVATIONS_NO_OVERLAP,
+        using="gist",
+    ).ddl_if(dialect="postgresql")
+)
+
+# Transactional outbox: messages written in the same transaction as the appointment change.
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("appointment_id", sa.ForeignKey("appointments.id"), nullable=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False, server_default=""),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("claimed_at", UTCDateTime, nullable=True),
+    sa.Column("claimed_by", sa.String(64), nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        "status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status_values"
+    ),
+    sa.Index("ix_notifications_status_due", "status", "due_at"),
+    sa.Index("ix_notifications_appointment", "appointment_id"),
+)
+
+provider_feed_tokens = sa.Table(
+    "provider_feed_tokens",
+    metadata,
+    sa.Column("provider_id", sa.ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

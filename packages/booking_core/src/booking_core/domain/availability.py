@@ -1,0 +1,182 @@
+"""The availability engine: pure functions from schedules and busy time to bookable slots.
+
+The same predicate decides both what is offered and what may be booked (``slot_problem``), so
+every offered slot can be booked and nothing that cannot be booked is offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from booking_core.domain.intervals import BusyIndex, Interval
+from booking_core.domain.model import ProviderSchedule, Slot
+from booking_core.domain.timezones import local_day_bounds, to_local, wall_time_to_utc
+from booking_core.errors import (
+    BeyondHorizon,
+    BookingError,
+    InvalidTime,
+    OutsideWorkingHours,
+    PastTime,
+    ProviderUnavailable,
+    SlotUnavailable,
+    TooSoon,
+)
+
+
+@dataclass(frozen=True)
+class BookingWindow:
+    """When a booking may start: not before now (+ notice), not after the horizon."""
+
+    now: datetime
+    earliest: datetime  # now + minimum notice
+    latest: datetime  # now + horizon
+    step: timedelta
+    tz: ZoneInfo
+    closures: frozenset[date] = frozenset()
+
+
+def days_between(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def working_intervals(schedule: ProviderSchedule, day: date, tz: ZoneInfo) -> list[Interval]:
+    """The provider's working intervals on a local date, as UTC instants."""
+    intervals = []
+    for hours in schedule.hours:
+        if hours.weekday == day.weekday() and hours.end > hours.start:
+            intervals.append(
+                (wall_time_to_utc(day, hours.start, tz), wall_time_to_utc(day, hours.end, tz))
+            )
+    return sorted(intervals)
+
+
+def closure_intervals(closures: Iterable[date], tz: ZoneInfo) -> list[Interval]:
+    return [local_day_bounds(day, tz) for day in closures]
+
+
+class ProviderCalendar:
+    """One provider's schedule and busy time, indexed for fast slot questions."""
+
+    def __init__(
+        self,
+        schedule: ProviderSchedule,
+        time_off: Iterable[Interval],
+        window: BookingWindow,
+    ) -> None:
+        self.schedule = schedule
+        self.window = window
+        self.length = timedelta(minutes=schedule.duration_minutes + schedule.buffer_minutes)
+        self.bookings = BusyIndex(schedule.busy)
+        self.unavailable = BusyIndex([*time_off, *closure_intervals(window.closures, window.tz)])
+
+    def candidate_starts(self, day: date) -> Iterator[tuple[datetime, Interval]]:
+        """Grid points of a local date where the service plus buffer fits in working hours.
+
+        Steps are counted in absolute time from each interval's start, so a DST day has exactly
+        the wall-clock slots its working hours contain: no missing or doubled hour.
+        """
+        for interval in working_intervals(self.schedule, day, self.window.tz):
+            start = interval[0]
+            while start + self.length <= interval[1]:
+                yield start, interval
+                start += self.window.step
+
+    def problem(
+        self, start: datetime, *, enforce_notice: bool, enforce_hours: bool
+    ) -> BookingError | None:
+        """Why a booking starting at ``start`` cannot be made, or None when it can."""
+        window = self.window
+        end = start + self.length
+        if start < window.now:
+            return PastTime()
+        if enforce_notice and start < window.earliest:
+            return TooSoon(
+                f"Online bookings need at least {_minutes_text(window.earliest - window.now)} "
+                "notice. Please choose a later time or call us.",
+            )
+        if start > window.latest:
+            return BeyondHorizon()
+        if enforce_hours:
+            day = to_local(start, window.tz).date()
+            fits = [
+                iv
+                for iv in working_intervals(self.schedule, day, window.tz)
+                if iv[0] <= start and end <= iv[1]
+            ]
+            if not fits:
+                return OutsideWorkingHours(
+                    f"{self.schedule.provider.name} is not working at that time "
+                    "(the appointment and its clean-up time must fit in working hours)."
+                )
+            if (start - fits[0][0]) % window.step:
+                step_minutes = int(window.step.total_seconds() // 60)
+                return InvalidTime(
+                    f"Appointments start every {step_minutes} minutes. Please choose one of the "
+                    "offered times.",
+                    field="start",
+                )
+        if not self.unavailable.is_free(start, end):
+            return ProviderUnavailable(
+                f"{self.schedule.provider.name} is not available at that time "
+                "(time off or the spa is closed)."
+            )
+        if not self.bookings.is_free(start, end):
+            return SlotUnavailable()
+        return None
+
+    def slots(
+        self,
+        days: Iterable[date],
+        earliest_time: time | None = None,
+        latest_time: time | None = None,
+    ) -> Iterator[Slot]:
+        window = self.window
+        duration = timedelta(minutes=self.schedule.duration_minutes)
+        provider = self.schedule.provider
+        for day in days:
+            for start, _ in self.candidate_starts(day):
+                if start < window.earliest or start > window.latest:
+                    continue
+                if earliest_time or latest_time:
+                    wall = to_local(start, window.tz).time()
+                    if earliest_time and wall < earliest_time:
+                        continue
+                    if latest_time and wall > latest_time:
+                        continue
+                end = start + self.length
+                if self.unavailable.is_free(start, end) and self.bookings.is_free(start, end):
+                    yield Slot(
+                        start=to_local(start, window.tz),
+                        end=to_local(start + duration, window.tz),
+                        provider_id=provider.id,
+                        provider_name=provider.name,
+                    )
+
+
+def merge_slots(per_provider: Iterable[Iterable[Slot]], limit: int | None = None) -> list[Slot]:
+    """All providers' slots sorted by start, then provider id."""
+    slots = sorted(
+        (slot for slots in per_provider for slot in slots),
+        key=lambda slot: (slot.start, slot.provider_id),
+    )
+    return slots if limit is None else slots[:limit]
+
+
+def nearest(slots: Iterable[Slot], target: datetime, count: int = 3) -> list[Slot]:
+    """The ``count`` slots closest in time to ``target``, in time order."""
+    closest = sorted(slots, key=lambda slot: (abs(slot.start - target), slot.provider_id))[:count]
+    return sorted(closest, key=lambda slot: (slot.start, slot.provider_id))
+
+
+def _minutes_text(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % 60 == 0 and minutes >= 60:
+        hours = minutes // 60
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    return f"{minutes} minutes"

@@ -1,0 +1,88 @@
+"""Business-local wall time <-> UTC, refusing wall times that do not exist or are ambiguous."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from booking_core.errors import InvalidTime
+
+
+def _wall(value: datetime) -> datetime:
+    return value.replace(tzinfo=None, fold=0)
+
+
+def local_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
+    """A naive business-local wall time as an aware UTC instant.
+
+    Raises InvalidTime for a wall time skipped by a spring-forward change, and for one that
+    happens twice on a fall-back day (an offset must say which).
+    """
+    if naive.tzinfo is not None:
+        return naive.astimezone(UTC)
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if _wall(first.astimezone(UTC).astimezone(tz)) != _wall(naive):
+        raise InvalidTime(
+            f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks skip that hour "
+            "for daylight saving time. Please choose another time.",
+            field="start",
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise InvalidTime(
+            f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key} when the clocks fall back. "
+            "Please give the UTC offset (for example -05:00 or -06:00) to say which one.",
+            field="start",
+        )
+    return first.astimezone(UTC)
+
+
+def parse_instant(value: datetime | str, tz: ZoneInfo, field: str = "start") -> datetime:
+    """An ISO 8601 string or datetime as aware UTC; without an offset it is business-local."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidTime(
+                f"{text!r} is not a date and time we understand. Use a form like 2026-12-01T14:30.",
+                field=field,
+            ) from None
+    else:
+        parsed = value
+    if parsed.tzinfo is None:
+        try:
+            return local_to_utc(parsed, tz)
+        except InvalidTime as exc:
+            exc.details["field"] = field
+            raise
+    return parsed.astimezone(UTC)
+
+
+def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
+    return instant.astimezone(tz)
+
+
+def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
+    return instant.astimezone(tz).date()
+
+
+def wall_time_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
+    """A schedule boundary (working hours) on a local date, as UTC.
+
+    Schedule boundaries never raise: one inside a skipped hour maps to the instant the clocks
+    jump to, and an ambiguous one takes its first occurrence.
+    """
+    return datetime.combine(day, wall).replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[local midnight, next local midnight) as UTC; 23 or 25 hours long on DST days."""
+    start = datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0)).replace(tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def tz_abbreviation(instant: datetime, tz: ZoneInfo) -> str:
+    """CST / CDT for Chicago, whichever applies at that instant."""
+    return instant.astimezone(tz).tzname() or tz.key

@@ -1,0 +1,363 @@
+"""Reading the business (services, providers, hours, appointments) and managing it (admin)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from booking_core.domain.contact import normalize_phone
+from booking_core.domain.model import (
+    Appointment,
+    AppointmentStatus,
+    Closure,
+    Offering,
+    Provider,
+    Service,
+    TimeOff,
+    WorkingHours,
+)
+from booking_core.domain.timezones import local_day_bounds, parse_instant
+from booking_core.errors import NotFound, ProviderHasFutureBookings, ValidationFailed
+from booking_core.services.requests import Requester, authorize, localized
+from booking_core.services.unit_of_work import UnitOfWork
+
+MAX_CALENDAR_DAYS = 31
+
+
+@dataclass(frozen=True)
+class DayHours:
+    weekday: int
+    open: time
+    close: time
+
+
+@dataclass(frozen=True)
+class BusinessInfo:
+    name: str
+    phone: str
+    timezone: str
+    now: datetime
+    hours: list[DayHours]
+
+
+@dataclass(frozen=True)
+class ProviderWithServices:
+    provider: Provider
+    service_ids: list[int]
+
+
+def business_info(uow: UnitOfWork) -> BusinessInfo:
+    """Name, phone, zone, the local now, and per weekday the span of provider hours."""
+    with uow.begin() as tx:
+        active = {p.id for p in tx.repo.list_providers(active_only=True)}
+        spans: dict[int, tuple[time, time]] = {}
+        for hours in tx.repo.working_hours(active):
+            open_, close = spans.get(hours.weekday, (hours.start, hours.end))
+            spans[hours.weekday] = (min(open_, hours.start), max(close, hours.end))
+    settings = uow.settings
+    return BusinessInfo(
+        name=settings.business_name,
+        phone=settings.business_phone,
+        timezone=settings.timezone,
+        now=uow.now().astimezone(settings.tz),
+        hours=[DayHours(day, *spans[day]) for day in sorted(spans)],
+    )
+
+
+def list_services(uow: UnitOfWork, include_inactive: bool = False) -> list[Service]:
+    with uow.begin() as tx:
+        return tx.repo.list_services(active_only=not include_inactive)
+
+
+def list_providers(
+    uow: UnitOfWork, service_id: int | None = None, include_inactive: bool = False
+) -> list[ProviderWithServices]:
+    """Providers (active unless asked otherwise) with the active services each offers."""
+    with uow.begin() as tx:
+        active_services = {s.id for s in tx.repo.list_services(active_only=True)}
+        offered: dict[int, list[int]] = defaultdict(list)
+        for offering in tx.repo.offerings():
+            if include_inactive or offering.service_id in active_services:
+                offered[offering.provider_id].append(offering.service_id)
+        providers = tx.repo.list_providers(active_only=not include_inactive)
+    return [
+        ProviderWithServices(p, offered[p.id])
+        for p in providers
+        if service_id is None or service_id in offered[p.id]
+    ]
+
+
+def get_appointment(uow: UnitOfWork, appointment_id: str, requester: Requester) -> Appointment:
+    from booking_core.services.booking import _is_uuid
+
+    with uow.begin() as tx:
+        found = tx.repo.get_appointment(appointment_id) if _is_uuid(appointment_id) else None
+        if found is None:
+            raise NotFound("We could not find that appointment.", resource="appointment")
+        authorize(requester, *found)
+    return localized(found[0], uow.tz)
+
+
+def appointment_history(uow: UnitOfWork, appointment_id: str) -> list[Any]:
+    with uow.begin() as tx:
+        return tx.repo.events(appointment_id)
+
+
+def calendar(
+    uow: UnitOfWork, start_date: date, days: int = 1, provider_id: int | None = None
+) -> list[Appointment]:
+    """Every appointment (any status, any source) starting in the local date range."""
+    if not 1 <= days <= MAX_CALENDAR_DAYS:
+        raise ValidationFailed(
+            f"days must be between 1 and {MAX_CALENDAR_DAYS}.", fields={"days": "out of range"}
+        )
+    start, _ = local_day_bounds(start_date, uow.tz)
+    _, end = local_day_bounds(start_date + timedelta(days=days - 1), uow.tz)
+    with uow.begin() as tx:
+        found = tx.repo.appointments_between(start, end, provider_id)
+    return [localized(a, uow.tz) for a in found]
+
+
+def find_client_appointments(uow: UnitOfWork, phone: str) -> list[Appointment]:
+    """A caller's upcoming booked appointments, by phone number."""
+    e164 = normalize_phone(phone, field="client_phone")
+    with uow.begin() as tx:
+        client = tx.repo.find_client(e164)
+        if client is None:
+            return []
+        found = tx.repo.client_appointments(client.id, uow.now(), AppointmentStatus.BOOKED)
+    return [localized(a, uow.tz) for a in found]
+
+
+# --- admin: providers and services -------------------------------------------------------------
+def _require_name(name: str | None, field: str = "name") -> str:
+    if not name or not name.strip() or len(name.strip()) > 120:
+        raise ValidationFailed(
+            "A name (up to 120 characters) is required.", fields={field: "required"}
+        )
+    return name.strip()
+
+
+def create_provider(uow: UnitOfWork, name: str, title: str = "", active: bool = True) -> Provider:
+    def work(tx: Any) -> Provider:
+        provider: Provider = tx.repo.add_provider(
+            _require_name(name), title.strip(), active, uow.now()
+        )
+        return provider
+
+    return uow.run(work)
+
+
+def update_provider(uow: UnitOfWork, provider_id: int, **changes: Any) -> Provider:
+    """Rename or (de)activate a provider. Deactivating one with future bookings is refused."""
+    values = {
+        k: v for k, v in changes.items() if k in {"name", "title", "active"} and v is not None
+    }
+    if "name" in values:
+        values["name"] = _require_name(values["name"])
+
+    def work(tx: Any) -> Provider:
+        provider = tx.repo.get_provider(provider_id)
+        if provider is None:
+            raise NotFound("We could not find that provider.", resource="provider")
+        if values.get("active") is False and provider.active:
+            tx.repo.lock("provider", [provider_id])
+            upcoming = tx.repo.future_booked_count(provider_id, uow.now())
+            if upcoming:
+                raise ProviderHasFutureBookings(
+                    f"{provider.name} has {upcoming} upcoming appointment"
+                    f"{'s' if upcoming != 1 else ''}; cancel or move them first.",
+                    count=upcoming,
+                )
+        tx.repo.update_provider(provider_id, values)
+        updated: Provider = tx.repo.get_provider(provider_id)
+        return updated
+
+    return uow.run(work)
+
+
+_SERVICE_FIELDS = {
+    "name",
+    "description",
+    "duration_minutes",
+    "buffer_minutes",
+    "price_cents",
+    "active",
+}
+
+
+def _service_values(values: dict[str, Any], creating: bool) -> dict[str, Any]:
+    clean = {k: v for k, v in values.items() if k in _SERVICE_FIELDS and v is not None}
+    if creating or "name" in clean:
+        clean["name"] = _require_name(clean.get("name"))
+    if creating:
+        clean.setdefault("description", "")
+        clean.setdefault("buffer_minutes", 0)
+        clean.setdefault("price_cents", 0)
+    problems = {}
+    if creating and "duration_minutes" not in clean:
+        problems["duration_minutes"] = "required"
+    if "duration_minutes" in clean and not 5 <= clean["duration_minutes"] <= 480:
+        problems["duration_minutes"] = "between 5 and 480"
+    if "buffer_minutes" in clean and not 0 <= clean["buffer_minutes"] <= 240:
+        problems["buffer_minutes"] = "between 0 and 240"
+    if "price_cents" in clean and clean["price_cents"] < 0:
+        problems["price_cents"] = "must not be negative"
+    if problems:
+        raise ValidationFailed("Some service details are not valid.", fields=problems)
+    return clean
+
+
+def create_service(uow: UnitOfWork, **values: Any) -> Service:
+    clean = _service_values(values, creating=True)
+    return uow.run(lambda tx: tx.repo.add_service(clean, uow.now()))
+
+
+def update_service(uow: UnitOfWork, service_id: int, **values: Any) -> Service:
+    clean = _service_values(values, creating=False)
+
+    def work(tx: Any) -> Service:
+        if tx.repo.get_service(service_id) is None:
+            raise NotFound("We could not find that service.", resource="service")
+        tx.repo.update_service(service_id, clean)
+        service: Service = tx.repo.get_service(service_id)
+        return service
+
+    return uow.run(work)
+
+
+def _existing_provider(tx: Any, provider_id: int) -> Provider:
+    provider: Provider | None = tx.repo.get_provider(provider_id)
+    if provider is None:
+        raise NotFound("We could not find that provider.", resource="provider")
+    return provider
+
+
+def set_provider_services(
+    uow: UnitOfWork, provider_id: int, offerings: list[tuple[int, int | None]]
+) -> list[Offering]:
+    """Replace which services a provider offers: (service_id, own duration or None)."""
+    for _, duration in offerings:
+        if duration is not None and not 5 <= duration <= 480:
+            raise ValidationFailed(
+                "Durations must be between 5 and 480 minutes.",
+                fields={"duration_minutes": "between 5 and 480"},
+            )
+
+    def work(tx: Any) -> list[Offering]:
+        _existing_provider(tx, provider_id)
+        known = {s.id for s in tx.repo.list_services(active_only=False)}
+        unknown = [sid for sid, _ in offerings if sid not in known]
+        if unknown:
+            raise NotFound(f"Unknown service id(s): {unknown}.", resource="service")
+        rows = [Offering(provider_id, sid, d) for sid, d in dict(offerings).items()]
+        tx.repo.replace_offerings(provider_id, rows)
+        return rows
+
+    return uow.run(work)
+
+
+def provider_services(uow: UnitOfWork, provider_id: int) -> list[Offering]:
+    with uow.begin() as tx:
+        _existing_provider(tx, provider_id)
+        return tx.repo.offerings(provider_id=provider_id)
+
+
+def get_working_hours(uow: UnitOfWork, provider_id: int) -> list[WorkingHours]:
+    with uow.begin() as tx:
+        _existing_provider(tx, provider_id)
+        return tx.repo.working_hours([provider_id])
+
+
+def set_working_hours(
+    uow: UnitOfWork, provider_id: int, hours: list[tuple[int, time, time]]
+) -> list[WorkingHours]:
+    """Replace a provider's weekly hours (weekday 0 = Monday, local wall times)."""
+    rows = []
+    for weekday, start, end in hours:
+        if not 0 <= weekday <= 6 or end <= start:
+            raise ValidationFailed(
+                "Each interval needs a weekday 0-6 (0 = Monday) and an end after its start.",
+                fields={"hours": f"invalid interval {weekday} {start}-{end}"},
+            )
+        rows.append(WorkingHours(provider_id, weekday, start, end))
+    by_day = defaultdict(list)
+    for row in rows:
+        by_day[row.weekday].append(row)
+    for day_rows in by_day.values():
+        day_rows.sort(key=lambda r: r.start)
+        for first, second in zip(day_rows, day_rows[1:], strict=False):
+            if second.start < first.end:
+                raise ValidationFailed(
+                    "Working-hour intervals of one day must not overlap.",
+                    fields={"hours": "overlapping intervals"},
+                )
+
+    def work(tx: Any) -> list[WorkingHours]:
+        _existing_provider(tx, provider_id)
+        tx.repo.replace_working_hours(provider_id, rows)
+        saved: list[WorkingHours] = tx.repo.working_hours([provider_id])
+        return saved
+
+    return uow.run(work)
+
+
+def add_time_off(
+    uow: UnitOfWork, provider_id: int, start: datetime | str, end: datetime | str, reason: str = ""
+) -> TimeOff:
+    start_utc = parse_instant(start, uow.tz, "start")
+    end_utc = parse_instant(end, uow.tz, "end")
+    if end_utc <= start_utc:
+        raise ValidationFailed("Time off must end after it starts.", fields={"end": "before start"})
+
+    def work(tx: Any) -> TimeOff:
+        _existing_provider(tx, provider_id)
+        tx.repo.lock("provider", [provider_id])
+        entry: TimeOff = tx.repo.add_time_off(TimeOff(provider_id, start_utc, end_utc, reason))
+        return entry
+
+    return _local_time_off(uow.run(work), uow)
+
+
+def _local_time_off(entry: TimeOff, uow: UnitOfWork) -> TimeOff:
+    return TimeOff(
+        entry.provider_id,
+        entry.start.astimezone(uow.tz),
+        entry.end.astimezone(uow.tz),
+        entry.reason,
+        entry.id,
+    )
+
+
+def list_time_off(uow: UnitOfWork, provider_id: int) -> list[TimeOff]:
+    with uow.begin() as tx:
+        _existing_provider(tx, provider_id)
+        return [_local_time_off(e, uow) for e in tx.repo.time_off([provider_id])]
+
+
+def delete_time_off(uow: UnitOfWork, time_off_id: int) -> None:
+    def work(tx: Any) -> None:
+        if not tx.repo.delete_time_off(time_off_id):
+            raise NotFound("We could not find that time off.", resource="time_off")
+
+    uow.run(work)
+
+
+def add_closure(uow: UnitOfWork, day: date, reason: str = "") -> Closure:
+    uow.run(lambda tx: tx.repo.add_closure(Closure(day, reason)))
+    return Closure(day, reason)
+
+
+def list_closures(uow: UnitOfWork) -> list[Closure]:
+    with uow.begin() as tx:
+        return tx.repo.closures()
+
+
+def delete_closure(uow: UnitOfWork, day: date) -> None:
+    def work(tx: Any) -> None:
+        if not tx.repo.delete_closure(day):
+            raise NotFound("We could not find that closure.", resource="closure")
+
+    uow.run(work)

@@ -1,0 +1,117 @@
+"""Who is asking, and the helpers that turn plain input into checked values."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from booking_core.domain.contact import normalize_email, normalize_phone
+from booking_core.domain.model import Appointment, Source
+from booking_core.errors import NotFound, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Requester:
+    """The caller of an operation.
+
+    A web client proves ownership with the appointment's manage token, the AI receptionist with
+    the client's phone number; the admin (provider calendar) may act on any appointment.
+    """
+
+    source: Source
+    manage_token: str | None = None
+    phone: str | None = None
+
+    @classmethod
+    def web(cls, manage_token: str | None = None) -> Requester:
+        return cls(Source.WEB, manage_token=manage_token)
+
+    @classmethod
+    def ai(cls, phone: str | None = None) -> Requester:
+        return cls(Source.AI, phone=phone)
+
+    @classmethod
+    def admin(cls) -> Requester:
+        return cls(Source.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.source is Source.ADMIN
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    name: str
+    phone: str  # E.164
+    email: str | None
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def authorize(requester: Requester, appointment: Appointment, token_hash: str) -> None:
+    """Not yours is answered exactly like not there: never reveal that an appointment exists."""
+    if requester.is_admin:
+        return
+    if requester.manage_token and hmac.compare_digest(
+        hash_secret(requester.manage_token), token_hash
+    ):
+        return
+    if requester.source is Source.AI and requester.phone:
+        try:
+            phone = normalize_phone(requester.phone)
+        except ValidationFailed:
+            phone = None
+        if phone is not None and hmac.compare_digest(phone, appointment.client.phone):
+            return
+    raise NotFound("We could not find that appointment.", resource="appointment")
+
+
+def client_details(name: str, phone: str, email: str | None) -> ClientDetails:
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed(
+            "Please enter your name (up to 200 characters).", fields={"client.name": "required"}
+        )
+    return ClientDetails(
+        name=name,
+        phone=normalize_phone(phone, field="client.phone"),
+        email=normalize_email(email, field="client.email"),
+    )
+
+
+def clean_notes(notes: str | None) -> str:
+    notes = (notes or "").strip()
+    if len(notes) > 2000:
+        raise ValidationFailed(
+            "Notes can be at most 2000 characters.", fields={"notes": "too long"}
+        )
+    return notes
+
+
+def fingerprint(**request: Any) -> str:
+    """A stable hash of a request, to tell a retry from a different request with the same key."""
+    canonical = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def localized(appointment: Appointment, tz: ZoneInfo) -> Appointment:
+    """Every time leaving booking_core is aware, in the business time zone."""
+    return replace(
+        appointment,
+        start=appointment.start.astimezone(tz),
+        end=appointment.end.astimezone(tz),
+        created_at=appointment.created_at.astimezone(tz),
+        updated_at=appointment.updated_at.astimezone(tz),
+        cancelled_at=appointment.cancelled_at.astimezone(tz) if appointment.cancelled_at else None,
+    )
+
+
+def local(value: datetime, tz: ZoneInfo) -> datetime:
+    return value.astimezone(tz)

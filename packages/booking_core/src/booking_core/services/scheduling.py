@@ -1,0 +1,102 @@
+"""Loading what the availability engine needs from the repository (shared by reads and writes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from booking_core.adapters.repository import Repository
+from booking_core.domain.availability import BookingWindow, ProviderCalendar
+from booking_core.domain.model import Provider, ProviderSchedule, ResourceKind, Service
+from booking_core.domain.timezones import local_day_bounds
+from booking_core.errors import Inactive, NotFound, ServiceNotOffered
+from booking_core.settings import BookingSettings
+
+
+def booking_window(
+    settings: BookingSettings, now: datetime, closures: Sequence[date] = ()
+) -> BookingWindow:
+    return BookingWindow(
+        now=now,
+        earliest=now + timedelta(minutes=settings.min_notice_minutes),
+        latest=now + timedelta(days=settings.horizon_days),
+        step=timedelta(minutes=settings.slot_step_minutes),
+        tz=settings.tz,
+        closures=frozenset(closures),
+    )
+
+
+def bookable_service(repo: Repository, service_id: int) -> Service:
+    service = repo.get_service(service_id)
+    if service is None:
+        raise NotFound("We could not find that service.", resource="service")
+    if not service.active:
+        raise Inactive(f"{service.name} is not currently available to book.", resource="service")
+    return service
+
+
+def providers_for(
+    repo: Repository, service: Service, provider_id: int | None
+) -> list[tuple[Provider, int]]:
+    """Active providers who offer the service, each with their duration for it.
+
+    With a provider_id, that provider alone, or the reason they cannot take the booking.
+    """
+    offerings = {o.provider_id: o for o in repo.offerings(service_id=service.id)}
+    if provider_id is not None:
+        provider = repo.get_provider(provider_id)
+        if provider is None:
+            raise NotFound("We could not find that provider.", resource="provider")
+        if not provider.active:
+            raise Inactive(
+                f"{provider.name} is not currently taking bookings.", resource="provider"
+            )
+        if provider_id not in offerings:
+            raise ServiceNotOffered(f"{provider.name} does not offer {service.name}.")
+        candidates = [provider]
+    else:
+        candidates = [p for p in repo.list_providers(active_only=True) if p.id in offerings]
+        if not candidates:
+            raise ServiceNotOffered(f"No provider currently offers {service.name}.")
+    return [(p, offerings[p.id].duration_minutes or service.duration_minutes) for p in candidates]
+
+
+def load_calendars(
+    repo: Repository,
+    settings: BookingSettings,
+    now: datetime,
+    service: Service,
+    providers: Sequence[tuple[Provider, int]],
+    first_day: date,
+    last_day: date,
+) -> list[ProviderCalendar]:
+    """Each provider's schedule and busy time over local dates [first_day, last_day]."""
+    tz = settings.tz
+    # A day either side: a long appointment or time off can reach across midnight.
+    start = local_day_bounds(first_day - timedelta(days=1), tz)[0]
+    end = local_day_bounds(last_day + timedelta(days=1), tz)[1]
+    ids = [provider.id for provider, _ in providers]
+    hours = defaultdict(list)
+    for entry in repo.working_hours(ids):
+        hours[entry.provider_id].append(entry)
+    time_off = defaultdict(list)
+    for entry in repo.time_off(ids, start, end):
+        time_off[entry.provider_id].append((entry.start, entry.end))
+    busy = repo.reservations(ResourceKind.PROVIDER.value, ids, start, end)
+    closures = [c.date for c in repo.closures(first_day - timedelta(days=1), last_day)]
+    window = booking_window(settings, now, closures)
+    return [
+        ProviderCalendar(
+            ProviderSchedule(
+                provider=provider,
+                duration_minutes=duration,
+                buffer_minutes=service.buffer_minutes,
+                hours=tuple(hours[provider.id]),
+                busy=tuple(busy.get(provider.id, ())),
+            ),
+            time_off[provider.id],
+            window,
+        )
+        for provider, duration in providers
+    ]

@@ -1,0 +1,131 @@
+"""The unit of work: one database transaction, rolled back unless the service commits it.
+
+It also carries what every operation needs besides its arguments: the settings and the clock.
+Database failures become domain errors here, in one place:
+- an exclusion/overlap violation (23P01, or the SQLite trigger) is ``SlotUnavailable``;
+- a deadlock or serialization failure (40P01, 40001) or a busy SQLite is retried a few times;
+- a database that cannot be reached is ``ServiceUnavailable``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from loguru import logger
+from sqlalchemy import exc as sa_exc
+
+from booking_core.adapters.database import WRITE_OPTION, create_database_engine
+from booking_core.adapters.repository import Repository
+from booking_core.adapters.tables import RESERVATIONS_NO_OVERLAP
+from booking_core.clock import Clock, system_clock
+from booking_core.errors import ServiceUnavailable, SlotUnavailable
+from booking_core.settings import BookingSettings
+
+T = TypeVar("T")
+
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+_MAX_ATTEMPTS = 4
+
+
+class _Retry(Exception):
+    """A transient conflict: run the whole transaction again."""
+
+
+class Transaction:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.repo = Repository(connection)
+        self._transaction = connection.begin()
+
+    @property
+    def committed(self) -> bool:
+        return not self._transaction.is_active
+
+    def commit(self) -> None:
+        self._transaction.commit()
+
+    def rollback(self) -> None:
+        if self._transaction.is_active:
+            self._transaction.rollback()
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        settings: BookingSettings,
+        engine: sa.Engine | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or create_database_engine(settings.database_url)
+        self.clock = clock
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def begin(self, write: bool = False) -> Iterator[Transaction]:
+        """A transaction; rolled back on exit unless ``commit()`` was called."""
+        try:
+            connection = self.engine.connect()
+        except sa_exc.OperationalError as error:
+            logger.error("database unreachable: {}", _short(error))
+            raise ServiceUnavailable() from None
+        try:
+            if write:
+                connection = connection.execution_options(**{WRITE_OPTION: True})
+            transaction = Transaction(connection)
+            try:
+                yield transaction
+            finally:
+                transaction.rollback()
+        except sa_exc.DBAPIError as error:
+            raise _translate(error) from error
+        finally:
+            connection.close()
+
+    def run(self, work: Callable[[Transaction], T], write: bool = True) -> T:
+        """Run ``work`` in a transaction and commit it, retrying transient conflicts."""
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                with self.begin(write=write) as transaction:
+                    result = work(transaction)
+                    if write:
+                        transaction.commit()
+                    return result
+            except _Retry:
+                if attempt == _MAX_ATTEMPTS:
+                    break
+                time.sleep(0.005 * attempt)
+        raise SlotUnavailable()
+
+
+def _short(error: BaseException) -> str:
+    return str(error).splitlines()[0][:200]
+
+
+def _translate(error: sa_exc.DBAPIError) -> Exception:
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    text = str(original)
+    if sqlstate == "23P01" or RESERVATIONS_NO_OVERLAP in text:
+        return SlotUnavailable()
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return _Retry()
+    if isinstance(error, sa_exc.OperationalError):
+        if "database is locked" in text:
+            return _Retry()
+        logger.error("database error: {}", _short(error))
+        return ServiceUnavailable()
+    if isinstance(error, sa_exc.InterfaceError):
+        return ServiceUnavailable()
+    return error

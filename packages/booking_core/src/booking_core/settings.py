@@ -1,0 +1,80 @@
+"""Business settings, read once from the environment (prefix ``BOOKING_``) by the entry point.
+
+booking_core receives a ``BookingSettings`` object; it never reads the environment mid-operation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "hello-gorgeous-booking"
+
+
+def default_database_path() -> Path:
+    """The embedded database file: one per user, so every process on the machine finds it."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "booking.db"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_database_path()}"
+
+
+class BookingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOOKING_", extra="ignore")
+
+    timezone: str = "America/Chicago"
+    business_name: str = "Hello Gorgeous Med Spa"
+    business_phone: str = "+1 (312) 555-0142"
+    slot_step_minutes: int = Field(default=15, ge=5, le=240)
+    min_notice_minutes: int = Field(default=60, ge=0)
+    horizon_days: int = Field(default=90, ge=1, le=730)
+    change_cutoff_hours: int = Field(default=24, ge=0)
+    max_future_bookings_per_phone: int = Field(default=3, ge=0)
+    database_url: str = Field(default_factory=default_database_url)
+
+    # Entry-point settings (read by http_api / ai_tools, kept here so there is one settings object).
+    rate_limit_per_minute: int = Field(default=30, ge=0)
+    admin_token: str | None = None
+    ai_token: str | None = None
+    caller_header: str = "X-Caller-Number"
+    allowed_hosts: str = ""
+
+    # Notifications (outbox).
+    reminder_hours: int = Field(default=24, ge=0)
+    public_base_url: str = "http://127.0.0.1:8000"
+    sms_sender: str = "log"
+    outbox_file: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_base_url: str = "https://api.twilio.com"
+    owner_phone: str | None = None
+    owner_email: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None
+    notify_max_attempts: int = Field(default=5, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
