@@ -61,6 +61,14 @@ class BookingSettings(BaseSettings):
     smtp_password: str | None = None
     smtp_from: str | None = None
     notify_max_attempts: int = Field(default=5, ge=1)
+    # Dispatcher tuning (booking_core.notify): a claim older than the timeout is taken over, so
+    # it must comfortably exceed the send timeout.
+    notify_claim_timeout_seconds: float = Field(default=300, ge=1)
+    notify_send_timeout_seconds: float = Field(default=10, gt=0)
+    notify_retry_base_seconds: float = Field(default=60, ge=0)
+    notify_poll_seconds: float = Field(default=5, gt=0)
+    notify_batch_size: int = Field(default=10, ge=1, le=500)
+    notify_background: bool = True
 
     @field_validator("timezone")
     @classmethod
