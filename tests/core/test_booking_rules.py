@@ -1,0 +1,434 @@
+"""Every booking rule, through the service layer, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from booking_core import (
+    AppointmentStatus,
+    Requester,
+    Source,
+    cancel_appointment,
+    create_appointment,
+    find_available_slots,
+    reschedule_appointment,
+    set_appointment_status,
+)
+from booking_core.errors import (
+    BeyondHorizon,
+    BookingLimitReached,
+    ClientOverlap,
+    IdempotencyConflict,
+    Inactive,
+    InvalidTime,
+    NotFound,
+    OutsideWorkingHours,
+    PastTime,
+    ProviderHasFutureBookings,
+    ProviderUnavailable,
+    ServiceNotOffered,
+    SlotUnavailable,
+    TooLateToChange,
+    TooSoon,
+    ValidationFailed,
+)
+from booking_core.services import catalog
+
+CHICAGO = ZoneInfo("America/Chicago")
+BOTOX, FILLER, HYDRAFACIAL, CONSULT = 2, 3, 4, 1
+PATEL, RIVERA, CHEN = 1, 2, 3
+DAY = date(2026, 12, 2)  # a Wednesday, beyond the 24-hour change cutoff
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=CHICAGO)
+
+
+def book(
+    uow,
+    start,
+    service_id=BOTOX,
+    provider_id=PATEL,
+    phone="312-555-0100",
+    name="Ann Lee",
+    requester=None,
+    **kwargs,
+):
+    return create_appointment(
+        uow,
+        service_id=service_id,
+        provider_id=provider_id,
+        start=start,
+        client_name=name,
+        client_phone=phone,
+        requester=requester or Requester.web(),
+        **kwargs,
+    )
+
+
+def starts(slots, provider_id=None):
+    return [s.start for s in slots if provider_id is None or s.provider_id == provider_id]
+
+
+# --- the seed's checklist ----------------------------------------------------------------------
+def test_same_slot_twice_fails_the_second_time(uow):
+    book(uow, at(DAY, 10))
+    with pytest.raises(SlotUnavailable) as caught:
+        book(uow, at(DAY, 10), phone="312-555-0101", name="Bo Diaz")
+    assert "no longer available" in caught.value.message
+    alternatives = caught.value.alternatives
+    assert 1 <= len(alternatives) <= 3
+    assert all(a["start"] != at(DAY, 10).isoformat() for a in alternatives)
+
+
+def test_overlapping_services_for_one_provider_are_blocked(uow):
+    book(uow, at(DAY, 10), service_id=FILLER)  # 10:00-11:00, busy until 11:15
+    with pytest.raises(SlotUnavailable):
+        book(uow, at(DAY, 10, 30), phone="312-555-0101")
+    with pytest.raises(SlotUnavailable):  # inside the clean-up buffer
+        book(uow, at(DAY, 11), phone="312-555-0101")
+    book(uow, at(DAY, 11, 15), phone="312-555-0101")  # right after the buffer
+
+
+def test_cancel_frees_the_slot(uow):
+    result = book(uow, at(DAY, 10))
+    slots = find_available_slots(uow, service_id=BOTOX, start_date=DAY, provider_id=PATEL)
+    assert at(DAY, 10) not in starts(slots)
+    cancel_appointment(
+        uow, appointment_id=result.appointment.id, requester=Requester.web(result.manage_token)
+    )
+    slots = find_available_slots(uow, service_id=BOTOX, start_date=DAY, provider_id=PATEL)
+    assert at(DAY, 10) in starts(slots)
+    book(uow, at(DAY, 10), phone="312-555-0101")
+
+
+def test_reschedule_frees_the_old_slot_and_locks_the_new(uow):
+    result = book(uow, at(DAY, 10))
+    moved = reschedule_appointment(
+        uow,
+        appointment_id=result.appointment.id,
+        new_start=at(DAY, 14),
+        requester=Requester.web(result.manage_token),
+    )
+    assert moved.appointment.start == at(DAY, 14)
+    assert moved.appointment.end == at(DAY, 14, 30)
+    slots = starts(find_available_slots(uow, service_id=BOTOX, start_date=DAY, provider_id=PATEL))
+    assert at(DAY, 10) in slots and at(DAY, 14) not in slots
+    book(uow, at(DAY, 10), phone="312-555-0101")
+    with pytest.raises(SlotUnavailable):
+        book(uow, at(DAY, 14), phone="312-555-0102")
+
+
+def test_reschedule_into_an_overlap_with_itself_is_allowed(uow):
+    result = book(uow, at(DAY, 10), service_id=FILLER)
+    moved = reschedule_appointment(
+        uow,
+        appointment_id=result.appointment.id,
+        new_start=at(DAY, 10, 30),
+        requester=Requester.admin(),
+    )
+    assert moved.appointment.start == at(DAY, 10, 30)
+
+
+def test_failed_reschedule_changes_nothing(uow):
+    first = book(uow, at(DAY, 10))
+    book(uow, at(DAY, 14), phone="312-555-0101")
+    with pytest.raises(SlotUnavailable):
+        reschedule_appointment(
+            uow,
+            appointment_id=first.appointment.id,
+            new_start=at(DAY, 14),
+            requester=Requester.admin(),
+        )
+    with pytest.raises(SlotUnavailable):  # the old slot is still held
+        book(uow, at(DAY, 10), phone="312-555-0102")
+
+
+@pytest.mark.parametrize(
+    ("start", "error"),
+    [
+        (datetime(2026, 11, 29, 10, 0), PastTime),
+        (datetime(2026, 11, 30, 12, 30), TooSoon),
+        (datetime(2027, 6, 1, 10, 0), BeyondHorizon),
+        (datetime(2026, 12, 2, 7, 0), OutsideWorkingHours),
+        (datetime(2026, 12, 2, 12, 0), OutsideWorkingHours),  # lunch break
+        (datetime(2026, 12, 2, 11, 45), OutsideWorkingHours),  # clean-up runs into lunch
+        (datetime(2026, 12, 5, 10, 0), OutsideWorkingHours),  # Saturday, Patel is off
+        (datetime(2026, 12, 2, 10, 7), InvalidTime),  # off the 15-minute grid
+        ("not a time", InvalidTime),
+        ("2027-03-14T02:30", InvalidTime),  # does not exist (spring forward)
+        ("2027-11-07T01:30", InvalidTime),  # happens twice (fall back)
+    ],
+)
+def test_invalid_times_give_a_clear_error(uow, start, error):
+    with pytest.raises(error) as caught:
+        book(uow, start)
+    assert caught.value.message and caught.value.code
+
+
+def test_ambiguous_time_with_an_offset_is_accepted(uow, clock):
+    clock.now = datetime(2027, 11, 1, 12, tzinfo=CHICAGO)
+    catalog.set_working_hours(uow, PATEL, [(6, time(0), time(6))])  # Sundays at night
+    result = book(uow, "2027-11-07T01:30-06:00")  # the second 1:30 (CST)
+    assert result.appointment.start.utcoffset() == timedelta(hours=-6)
+    assert result.appointment.start.isoformat() == "2027-11-07T01:30:00-06:00"
+
+
+def test_times_leaving_the_core_carry_the_business_offset(uow):
+    result = book(uow, "2026-12-02T16:00:00Z")  # 10:00 in Chicago
+    appointment = result.appointment
+    for value in (appointment.start, appointment.end, appointment.created_at):
+        assert value.utcoffset() == timedelta(hours=-6)
+    assert appointment.start == at(DAY, 10)
+
+
+def test_naive_time_means_business_local(uow):
+    assert book(uow, "2026-12-02T10:00").appointment.start == at(DAY, 10)
+
+
+def test_time_off_and_closures_block_booking(uow):
+    catalog.add_time_off(uow, PATEL, at(DAY, 9), at(DAY, 11), "dentist")
+    with pytest.raises(ProviderUnavailable):
+        book(uow, at(DAY, 10))
+    catalog.add_closure(uow, date(2026, 12, 3), "staff training")
+    with pytest.raises(ProviderUnavailable):
+        book(uow, at(date(2026, 12, 3), 10))
+    assert not find_available_slots(uow, service_id=BOTOX, start_date=date(2026, 12, 3))
+    slots = starts(find_available_slots(uow, service_id=BOTOX, start_date=DAY, provider_id=PATEL))
+    assert all(s >= at(DAY, 11) for s in slots)
+
+
+def test_service_not_offered_inactive_and_unknown(uow):
+    with pytest.raises(ServiceNotOffered):
+        book(uow, at(DAY, 10), service_id=HYDRAFACIAL, provider_id=PATEL)
+    with pytest.raises(NotFound):
+        book(uow, at(DAY, 10), service_id=999)
+    with pytest.raises(NotFound):
+        book(uow, at(DAY, 10), provider_id=999)
+    catalog.update_service(uow, BOTOX, active=False)
+    with pytest.raises(Inactive):
+        book(uow, at(DAY, 10))
+    catalog.update_service(uow, BOTOX, active=True)
+    catalog.update_provider(uow, PATEL, active=False)
+    with pytest.raises(Inactive):
+        book(uow, at(DAY, 10))
+
+
+def test_client_cannot_hold_two_overlapping_appointments(uow):
+    book(uow, at(DAY, 10), provider_id=PATEL)
+    with pytest.raises(ClientOverlap):
+        book(uow, at(DAY, 10, 15), provider_id=RIVERA)
+    book(uow, at(DAY, 10, 15), provider_id=RIVERA, phone="312-555-0199")
+
+
+def test_any_provider_goes_to_the_least_busy_then_lowest_id(uow):
+    first = book(uow, at(DAY, 10), provider_id=None)
+    assert first.appointment.provider_id == PATEL
+    second = book(uow, at(DAY, 14), provider_id=None, phone="312-555-0101")
+    assert second.appointment.provider_id == RIVERA  # Patel has one that day
+    third = book(uow, at(DAY, 15), provider_id=None, phone="312-555-0102")
+    assert third.appointment.provider_id == PATEL  # one each: lowest id
+
+
+def test_any_provider_takes_whoever_is_free(uow):
+    book(uow, at(DAY, 10), provider_id=PATEL)
+    other = book(uow, at(DAY, 10), provider_id=None, phone="312-555-0101")
+    assert other.appointment.provider_id == RIVERA
+    with pytest.raises(SlotUnavailable):
+        book(uow, at(DAY, 10), provider_id=None, phone="312-555-0102")
+
+
+def test_idempotent_create_returns_the_first_result_and_books_once(uow):
+    first = book(uow, at(DAY, 10), idempotency_key="key-1")
+    again = book(uow, at(DAY, 10), idempotency_key="key-1")
+    assert again.replayed and again.appointment == first.appointment
+    assert again.manage_token == first.manage_token
+    assert len(catalog.calendar(uow, DAY)) == 1
+    with pytest.raises(IdempotencyConflict):
+        book(uow, at(DAY, 11), idempotency_key="key-1")
+
+
+def test_same_request_without_a_key_is_not_deduplicated(uow):
+    book(uow, at(DAY, 10))
+    with pytest.raises(SlotUnavailable):
+        book(uow, at(DAY, 10))
+
+
+def test_idempotent_reschedule(uow):
+    created = book(uow, at(DAY, 10))
+    requester = Requester.web(created.manage_token)
+    moved = reschedule_appointment(
+        uow,
+        appointment_id=created.appointment.id,
+        new_start=at(DAY, 14),
+        requester=requester,
+        idempotency_key="move-1",
+    )
+    again = reschedule_appointment(
+        uow,
+        appointment_id=created.appointment.id,
+        new_start=at(DAY, 14),
+        requester=requester,
+        idempotency_key="move-1",
+    )
+    assert again.replayed and again.appointment == moved.appointment
+    with pytest.raises(IdempotencyConflict):
+        reschedule_appointment(
+            uow,
+            appointment_id=created.appointment.id,
+            new_start=at(DAY, 15),
+            requester=requester,
+            idempotency_key="move-1",
+        )
+
+
+def test_cancelling_twice_is_harmless(uow):
+    created = book(uow, at(DAY, 10))
+    requester = Requester.web(created.manage_token)
+    first = cancel_appointment(uow, appointment_id=created.appointment.id, requester=requester)
+    second = cancel_appointment(uow, appointment_id=created.appointment.id, requester=requester)
+    assert first.status is second.status is AppointmentStatus.CANCELLED
+    assert first.cancelled_at == second.cancelled_at
+
+
+def test_wrong_token_or_phone_is_not_found(uow):
+    created = book(uow, at(DAY, 10), phone="312-555-0100")
+    other = book(uow, at(DAY, 11), phone="312-555-0101")
+    appointment_id = created.appointment.id
+    for requester in (
+        Requester.web("wrong"),
+        Requester.web(None),
+        Requester.web(other.manage_token),
+        Requester.ai("312-555-0101"),
+        Requester.ai(None),
+    ):
+        with pytest.raises(NotFound):
+            cancel_appointment(uow, appointment_id=appointment_id, requester=requester)
+    with pytest.raises(NotFound):
+        cancel_appointment(
+            uow, appointment_id="00000000-0000-4000-8000-000000000000", requester=Requester.admin()
+        )
+    with pytest.raises(NotFound):
+        cancel_appointment(uow, appointment_id="not-a-uuid", requester=Requester.admin())
+    # The AI proves ownership with the client's phone, in any format.
+    cancelled = cancel_appointment(
+        uow, appointment_id=appointment_id, requester=Requester.ai("(312) 555-0100")
+    )
+    assert cancelled.status is AppointmentStatus.CANCELLED
+
+
+def test_client_change_cutoff_but_admin_may(uow, clock):
+    created = book(uow, at(DAY, 10))
+    clock.now = at(date(2026, 12, 1), 11)  # 23 hours before
+    with pytest.raises(TooLateToChange) as caught:
+        cancel_appointment(
+            uow,
+            appointment_id=created.appointment.id,
+            requester=Requester.web(created.manage_token),
+        )
+    assert "555-0142" in caught.value.message
+    with pytest.raises(TooLateToChange):
+        reschedule_appointment(
+            uow,
+            appointment_id=created.appointment.id,
+            new_start=at(DAY, 14),
+            requester=Requester.web(created.manage_token),
+        )
+    cancelled = cancel_appointment(
+        uow, appointment_id=created.appointment.id, requester=Requester.admin()
+    )
+    assert cancelled.status is AppointmentStatus.CANCELLED
+
+
+def test_admin_walk_in_inside_notice_and_outside_hours_but_never_over_a_booking(uow, clock):
+    walk_in = book(uow, at(date(2026, 11, 30), 12, 10), requester=Requester.admin())
+    assert walk_in.appointment.source is Source.ADMIN
+    with pytest.raises(TooSoon):
+        book(uow, at(date(2026, 11, 30), 12, 45), phone="312-555-0101")
+    late = book(uow, at(DAY, 19), requester=Requester.admin(), phone="312-555-0101")
+    assert late.appointment.start == at(DAY, 19)
+    with pytest.raises(SlotUnavailable):
+        book(uow, at(DAY, 19, 15), requester=Requester.admin(), phone="312-555-0102")
+    with pytest.raises(PastTime):
+        book(uow, at(date(2026, 11, 30), 11), requester=Requester.admin())
+
+
+def test_admin_marks_completed_and_no_show(uow, clock):
+    created = book(uow, at(DAY, 10))
+    done = set_appointment_status(
+        uow, appointment_id=created.appointment.id, status="completed", requester=Requester.admin()
+    )
+    assert done.status is AppointmentStatus.COMPLETED
+    with pytest.raises(ValidationFailed):
+        set_appointment_status(
+            uow, appointment_id=created.appointment.id, status="booked", requester=Requester.admin()
+        )
+    history = [e.kind for e in catalog.appointment_history(uow, created.appointment.id)]
+    assert history == ["created", "status_changed"]
+
+
+def test_history_records_every_change(uow):
+    created = book(uow, at(DAY, 10))
+    requester = Requester.web(created.manage_token)
+    reschedule_appointment(
+        uow, appointment_id=created.appointment.id, new_start=at(DAY, 14), requester=requester
+    )
+    cancel_appointment(uow, appointment_id=created.appointment.id, requester=requester)
+    events = catalog.appointment_history(uow, created.appointment.id)
+    assert [e.kind for e in events] == ["created", "rescheduled", "cancelled"]
+    moved = events[1]
+    assert moved.old_start == at(DAY, 10) and moved.new_start == at(DAY, 14)
+    assert {e.source for e in events} == {Source.WEB}
+
+
+def test_booking_limit_per_phone(uow):
+    for hour in (9, 10, 11):
+        book(uow, at(DAY, hour))
+    with pytest.raises(BookingLimitReached):
+        book(uow, at(DAY, 14))
+    book(uow, at(DAY, 14), requester=Requester.admin())  # the front desk may
+
+
+def test_deactivating_a_provider_with_future_bookings_is_refused(uow):
+    book(uow, at(DAY, 10))
+    with pytest.raises(ProviderHasFutureBookings) as caught:
+        catalog.update_provider(uow, PATEL, active=False)
+    assert caught.value.details["count"] == 1
+
+
+def test_invalid_client_details(uow):
+    with pytest.raises(ValidationFailed):
+        book(uow, at(DAY, 10), phone="12")
+    with pytest.raises(ValidationFailed):
+        book(uow, at(DAY, 10), name="  ")
+    with pytest.raises(ValidationFailed):
+        book(uow, at(DAY, 10), client_email="not-an-email")
+
+
+def test_phone_stored_as_e164(uow):
+    result = book(uow, at(DAY, 10), phone="(312) 555-0100")
+    assert result.appointment.client.phone == "+13125550100"
+
+
+def test_manage_token_is_stored_hashed(uow):
+    result = book(uow, at(DAY, 10))
+    with uow.engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT manage_token_hash FROM appointments")).scalar()
+    assert result.manage_token not in stored and len(stored) == 64
+
+
+def test_database_refuses_an_overlap_the_application_did_not_check(uow):
+    """The guarantee does not depend on the application: a raw overlapping insert fails."""
+    book(uow, at(DAY, 10))
+    other = book(uow, at(DAY, 14))
+    with pytest.raises(sa.exc.DBAPIError), uow.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE reservations SET start_at = (SELECT start_at FROM reservations "
+                "WHERE appointment_id <> :id LIMIT 1) WHERE appointment_id = :id"
+            ),
+            {"id": other.appointment.id},
+        )
