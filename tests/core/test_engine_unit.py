@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,7 +40,7 @@ def test_busy_index_agrees_with_brute_force(busy, start_minute, length):
 @given(intervals)
 def test_merge_is_sorted_disjoint_and_covers_the_same_time(busy):
     merged = merge(busy)
-    assert all(a[1] < b[0] for a, b in zip(merged, merged[1:], strict=False))
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(merged))
     for start, end in busy:
         assert any(s <= start and end <= e for s, e in merged)
 

@@ -446,7 +446,8 @@ class Repository:
             )
             .group_by(a.c.provider_id)
         )
-        return {row[0]: row[1] for row in self._execute(query)}
+        rows: Any = self._execute(query)
+        return {int(row[0]): int(row[1]) for row in rows}
 
     def future_booked_count(self, provider_id: int, now: datetime) -> int:
         a = t.appointments

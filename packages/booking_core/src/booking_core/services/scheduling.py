@@ -8,7 +8,13 @@ from datetime import date, datetime, timedelta
 
 from booking_core.adapters.repository import Repository
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
-from booking_core.domain.model import Provider, ProviderSchedule, ResourceKind, Service
+from booking_core.domain.model import (
+    Provider,
+    ProviderSchedule,
+    ResourceKind,
+    Service,
+    WorkingHours,
+)
 from booking_core.domain.timezones import local_day_bounds
 from booking_core.errors import Inactive, NotFound, ServiceNotOffered
 from booking_core.settings import BookingSettings
@@ -77,12 +83,12 @@ def load_calendars(
     start = local_day_bounds(first_day - timedelta(days=1), tz)[0]
     end = local_day_bounds(last_day + timedelta(days=1), tz)[1]
     ids = [provider.id for provider, _ in providers]
-    hours = defaultdict(list)
+    hours: dict[int, list[WorkingHours]] = defaultdict(list)
     for entry in repo.working_hours(ids):
         hours[entry.provider_id].append(entry)
-    time_off = defaultdict(list)
-    for entry in repo.time_off(ids, start, end):
-        time_off[entry.provider_id].append((entry.start, entry.end))
+    time_off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for absence in repo.time_off(ids, start, end):
+        time_off[absence.provider_id].append((absence.start, absence.end))
     busy = repo.reservations(ResourceKind.PROVIDER.value, ids, start, end)
     closures = [c.date for c in repo.closures(first_day - timedelta(days=1), last_day)]
     window = booking_window(settings, now, closures)
