@@ -238,7 +238,8 @@ class SmtpSender:
                 retryable=any(code < 500 for code in codes),
             ) from error
         except smtplib.SMTPResponseException as error:
-            text = error.smtp_error.decode(errors="replace")
+            raw = error.smtp_error
+            text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
             raise SendError(
                 f"SMTP answered {error.smtp_code}: {text}", retryable=error.smtp_code < 500
             ) from error

@@ -141,7 +141,7 @@ def _known_manage_token(repo: Repository, appointment_id: str) -> str | None:
     for body in bodies:
         if marker not in body:
             continue
-        candidate = body.split(marker, 1)[1].split()[0]
+        candidate: str = body.split(marker, 1)[1].split()[0]
         if hmac.compare_digest(hash_secret(candidate), stored_hash):
             return candidate
     return None
@@ -150,12 +150,13 @@ def _known_manage_token(repo: Repository, appointment_id: str) -> str | None:
 def _previous_start(repo: Repository, appointment_id: str) -> datetime | None:
     """Where a rescheduled appointment was (its history event is written just before this)."""
     e = t.appointment_events
-    return repo.connection.execute(
+    found: datetime | None = repo.connection.execute(
         sa.select(e.c.old_start)
         .where(e.c.appointment_id == appointment_id, e.c.kind == EventKind.RESCHEDULED.value)
         .order_by(e.c.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+    return found
 
 
 def queue_for_change(

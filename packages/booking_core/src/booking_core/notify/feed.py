@@ -1,0 +1,176 @@
+"""Provider calendar feeds: an RFC 5545 (.ics) subscription per provider, behind a feed token.
+
+Calendar apps cannot send headers, so the token travels in the query string; it is stored only as
+its SHA-256 hash, one per provider: issuing a new one revokes the previous.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import sqlalchemy as sa
+
+from booking_core.adapters import tables as t
+from booking_core.domain.model import Appointment, AppointmentStatus, Provider
+from booking_core.domain.timezones import local_day_bounds
+from booking_core.errors import NotFound
+from booking_core.services.requests import hash_secret
+from booking_core.services.unit_of_work import Transaction, UnitOfWork
+from booking_core.settings import APP_NAME, BookingSettings
+
+#: How far back the feed reaches; forward it reaches the booking horizon.
+FEED_PAST_DAYS = 30
+#: How often calendar apps are asked to refresh.
+REFRESH_INTERVAL = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class FeedToken:
+    provider_id: int
+    token: str
+    feed_url: str
+    created_at: datetime
+
+
+def feed_path(provider_id: int) -> str:
+    return f"/calendar/{provider_id}.ics"
+
+
+def feed_url(settings: BookingSettings, provider_id: int, token: str) -> str:
+    return f"{settings.public_base_url.rstrip('/')}{feed_path(provider_id)}?token={token}"
+
+
+def _provider(tx: Transaction, provider_id: int) -> Provider:
+    provider = tx.repo.get_provider(provider_id)
+    if provider is None:
+        raise NotFound("We could not find that provider.", resource="provider")
+    return provider
+
+
+def issue_feed_token(uow: UnitOfWork, provider_id: int) -> FeedToken:
+    """A new feed token for the provider (the previous one stops working)."""
+    token = secrets.token_urlsafe(32)
+    now = uow.now()
+
+    def work(tx: Transaction) -> None:
+        _provider(tx, provider_id)
+        feeds = t.provider_feed_tokens
+        connection = tx.repo.connection
+        connection.execute(sa.delete(feeds).where(feeds.c.provider_id == provider_id))
+        connection.execute(
+            sa.insert(feeds).values(
+                provider_id=provider_id, token_hash=hash_secret(token), created_at=now
+            )
+        )
+
+    uow.run(work)
+    return FeedToken(provider_id, token, feed_url(uow.settings, provider_id, token), now)
+
+
+def revoke_feed_token(uow: UnitOfWork, provider_id: int) -> bool:
+    """Revoke the provider's feed token; False when there was none."""
+
+    def work(tx: Transaction) -> bool:
+        _provider(tx, provider_id)
+        feeds = t.provider_feed_tokens
+        result = tx.repo.connection.execute(
+            sa.delete(feeds).where(feeds.c.provider_id == provider_id)
+        )
+        return bool(result.rowcount)
+
+    return uow.run(work)
+
+
+def provider_feed(uow: UnitOfWork, provider_id: int, token: str | None) -> bytes:
+    """The provider's .ics feed. A wrong, revoked or missing token is answered exactly like an
+    unknown provider (``NotFound``), so the feed URL reveals nothing without its token."""
+    now = uow.now()
+    window_start = now - timedelta(days=FEED_PAST_DAYS)
+    today = now.astimezone(uow.tz).date()
+    _, window_end = local_day_bounds(today + timedelta(days=uow.settings.horizon_days), uow.tz)
+    with uow.begin() as tx:
+        feeds = t.provider_feed_tokens
+        stored = tx.repo.connection.execute(
+            sa.select(feeds.c.token_hash).where(feeds.c.provider_id == provider_id)
+        ).scalar_one_or_none()
+        if not token or stored is None or not hmac.compare_digest(hash_secret(token), stored):
+            raise NotFound("We could not find that calendar.", resource="calendar")
+        provider = _provider(tx, provider_id)
+        appointments = tx.repo.appointments_between(window_start, window_end, provider_id)
+    calendar = build_calendar(
+        uow.settings, provider, appointments, window_start.date(), window_end.date()
+    )
+    return bytes(calendar.to_ical())
+
+
+def build_calendar(
+    settings: BookingSettings,
+    provider: Provider,
+    appointments: list[Appointment],
+    first_day: date,
+    last_day: date,
+) -> icalendar.Calendar:
+    tz = settings.tz
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{settings.business_name}//{APP_NAME}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    name = f"{settings.business_name}: {provider.name}"
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", settings.timezone)
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", REFRESH_INTERVAL)
+    # The zone's rules for the feed's years only (the full history would be most of the file).
+    calendar.add_component(
+        icalendar.Timezone.from_tzid(
+            settings.timezone,
+            first_date=date(first_day.year - 1, 1, 1),
+            last_date=date(last_day.year + 2, 1, 1),
+        )
+    )
+    for appointment in appointments:
+        calendar.add_component(_event(settings, appointment, tz))
+    return calendar
+
+
+def _event(settings: BookingSettings, appointment: Appointment, tz: ZoneInfo) -> icalendar.Event:
+    first_name = (appointment.client.name.split() or [""])[0]
+    cancelled = appointment.status is AppointmentStatus.CANCELLED
+    event = icalendar.Event()
+    # Stable across edits, so a moved appointment moves in the calendar instead of doubling.
+    event.add("uid", f"{appointment.id}@{APP_NAME}")
+    event.add("dtstamp", appointment.updated_at.astimezone(UTC))
+    event.add("created", appointment.created_at.astimezone(UTC))
+    event.add("last-modified", appointment.updated_at.astimezone(UTC))
+    event.add("sequence", appointment.sequence)
+    event.add("dtstart", _local_or_utc(appointment.start, tz))
+    event.add("dtend", _local_or_utc(appointment.end, tz))
+    summary = f"{appointment.service_name}: {first_name}".rstrip(": ")
+    event.add("summary", f"Cancelled: {summary}" if cancelled else summary)
+    status_line = appointment.status.value.replace("_", " ")
+    # The client's first name only, and never the treatment notes: phones get lost.
+    event.add(
+        "description",
+        f"{appointment.service_name} with {appointment.provider_name}\n"
+        f"Client: {first_name}\nStatus: {status_line}\nBooked via {appointment.source.value}",
+    )
+    event.add("location", settings.business_name)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    return event
+
+
+def _local_or_utc(instant: datetime, tz: ZoneInfo) -> datetime:
+    """Business-local time with its TZID; in UTC for the repeated hour when clocks fall back,
+    because RFC 5545 reads an ambiguous local time as its first occurrence."""
+    local = instant.astimezone(tz)
+    if local.fold:
+        return instant.astimezone(UTC)
+    return local
