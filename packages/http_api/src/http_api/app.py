@@ -1,0 +1,127 @@
+"""The FastAPI application factory.
+
+``create_app`` builds a fresh app each call; everything it needs lives on ``app.state``
+(``settings``, ``uow``, ``rate_limiter``) and reaches the routes through ``Depends`` providers
+(``http_api.deps``). Routes are thin: parse, call booking_core, map the error, return.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from booking_core import BookingSettings, Clock, UnitOfWork, system_clock
+from booking_core.adapters.database import create_database_engine
+from fastapi import FastAPI
+from loguru import logger
+from starlette.concurrency import run_in_threadpool
+
+from http_api import web
+from http_api.errors import install_error_handlers
+from http_api.ratelimit import RateLimiter
+from http_api.request_log import RequestLogMiddleware, configure_logging
+from http_api.routes import admin, booking, notifications, public
+
+DESCRIPTION = """
+The booking API of Hello Gorgeous Med Spa: the one path for the website, the AI receptionist and
+the provider calendar.
+
+* Times are ISO 8601 with the business offset (America/Chicago); a `start` without an offset is
+  business-local time.
+* Every error is `{"error": {"code", "message", "details"}}`; the message can be shown as is.
+* Admin endpoints (and admin use of the booking endpoints) need
+  `Authorization: Bearer <BOOKING_ADMIN_TOKEN>`.
+* Manage tokens travel in the request body or the `X-Manage-Token` header, never in a URL.
+"""
+
+OPENAPI_TAGS = [
+    {"name": "public", "description": "The business, services, providers and free times."},
+    {"name": "booking", "description": "Create, cancel, reschedule and view an appointment."},
+    {"name": "admin", "description": "Provider calendar and business management (admin token)."},
+]
+
+
+def create_app(
+    settings: BookingSettings | None = None,
+    clock: Clock | None = None,
+    engine: sa.Engine | None = None,
+) -> FastAPI:
+    settings = settings or BookingSettings()
+    owns_engine = engine is None
+    engine = engine or create_database_engine(settings.database_url)
+    uow = UnitOfWork(settings, engine=engine, clock=clock or system_clock)
+    mcp = _mcp_app(uow, settings)
+    start_dispatcher = _dispatcher_starter()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            if mcp is not None:
+                # A route's ASGI app has no lifespan of its own: the parent runs the MCP session
+                # manager.
+                await stack.enter_async_context(mcp.lifespan())
+            if start_dispatcher is not None:
+                stop = start_dispatcher(uow)
+                stack.push_async_callback(run_in_threadpool, stop)
+            yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Hello Gorgeous Med Spa — booking API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.uow = uow
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+
+    install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
+
+    app.include_router(public.router)
+    app.include_router(booking.router)
+    app.include_router(admin.router)
+    app.include_router(notifications.router)
+    if mcp is not None:
+        # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
+        app.router.routes.extend(mcp.routes)
+    app.include_router(web.router)  # last: the web pages may own broad paths
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The uvicorn factory (``http_api.app:create_app_from_env``): settings from BOOKING_* in the
+    environment, which is how ``booking serve --workers N`` hands generated tokens to workers."""
+    configure_logging()
+    return create_app()
+
+
+def _mcp_app(uow: UnitOfWork, settings: BookingSettings) -> Any | None:
+    try:
+        from ai_tools.http import mcp_http_app
+    except ImportError as error:
+        logger.warning("MCP endpoint /mcp not mounted: ai_tools.http unavailable ({})", error)
+        return None
+    return mcp_http_app(uow, settings)
+
+
+def _dispatcher_starter() -> Callable[[UnitOfWork], Callable[[], None]] | None:
+    for module_name in ("booking_core.notify", "booking_core.notify.dispatcher"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        starter = getattr(module, "start_background_dispatcher", None)
+        if starter is not None:
+            return starter  # type: ignore[no-any-return]
+    logger.warning(
+        "notification dispatcher not started: booking_core.notify.start_background_dispatcher "
+        "is unavailable"
+    )
+    return None

@@ -1,0 +1,274 @@
+"""The ``booking`` command: serve the API, migrate, load the demo, run the MCP and notify workers.
+
+Settings come from ``BOOKING_*`` environment variables (see docs/http_api.md). Without
+``BOOKING_DATABASE_URL`` everything runs on the embedded SQLite database in the user's data
+directory, migrated and seeded with the demo business on first start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+import sqlalchemy as sa
+from booking_core import BookingSettings, UnitOfWork
+from booking_core.adapters.database import create_database_engine
+from booking_core.demo import is_empty, load_demo_business
+from booking_core.migrations import current_revision, head_revision, is_up_to_date, upgrade
+from pydantic import ValidationError
+
+from http_api.request_log import configure_logging
+
+APP_FACTORY = "http_api.app:create_app_from_env"
+
+
+class CommandError(Exception):
+    """A refusal with a message for the operator (exit status 2)."""
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _settings() -> BookingSettings:
+    try:
+        return BookingSettings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"BOOKING_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise CommandError(f"invalid settings: {problems}") from None
+
+
+def _database_path(settings: BookingSettings) -> str:
+    return sa.engine.make_url(settings.database_url).database or ":memory:"
+
+
+def _describe(settings: BookingSettings) -> str:
+    return sa.engine.make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def _prepare_embedded(settings: BookingSettings, out: TextIO) -> None:
+    """SQLite: migrate, and load the demo business into an empty database."""
+    upgrade(settings.database_url)
+    engine = create_database_engine(settings.database_url)
+    try:
+        uow = UnitOfWork(settings, engine=engine)
+        if is_empty(uow):
+            load_demo_business(uow)
+            print("Loaded the demo business into the empty database.", file=out)
+    finally:
+        engine.dispose()
+    print(f"Embedded database: {_database_path(settings)}", file=out)
+
+
+def _check_schema(settings: BookingSettings, migrate: bool, out: TextIO) -> None:
+    """PostgreSQL: refuse an unmigrated or outdated schema unless asked to migrate."""
+    engine = create_database_engine(settings.database_url)
+    try:
+        try:
+            current_ok = is_up_to_date(engine)
+            current = current_revision(engine)
+        except sa.exc.OperationalError as error:
+            raise CommandError(
+                f"cannot reach the database {_describe(settings)}: "
+                f"{str(error.orig or error).splitlines()[0]}"
+            ) from None
+    finally:
+        engine.dispose()
+    if current_ok:
+        return
+    head = head_revision(settings.database_url)
+    if not migrate:
+        raise CommandError(
+            f"the database schema is {'not migrated' if current is None else 'outdated'} "
+            f"(revision {current or 'none'}, this version needs {head}). "
+            "Run `booking db upgrade` first, or start with --migrate."
+        )
+    upgrade(settings.database_url)
+    print(f"Migrated the database schema to {head}.", file=out)
+
+
+def _prepare_database(settings: BookingSettings, migrate: bool, out: TextIO) -> None:
+    if settings.is_sqlite:
+        _prepare_embedded(settings, out)
+    else:
+        _check_schema(settings, migrate, out)
+
+
+def _ensure_tokens(settings: BookingSettings, out: TextIO) -> None:
+    """Embedded demo: generate missing tokens and print them once. PostgreSQL: require them."""
+    missing = [
+        (name, env)
+        for name, env in (("admin_token", "BOOKING_ADMIN_TOKEN"), ("ai_token", "BOOKING_AI_TOKEN"))
+        if not getattr(settings, name)
+    ]
+    if not missing:
+        return
+    if not settings.is_sqlite:
+        names = " and ".join(env for _, env in missing)
+        raise CommandError(
+            f"{names} must be set to serve on PostgreSQL (generate one with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`).'
+        )
+    print(
+        "Generated access tokens for this run (set them in the environment to keep them):",
+        file=out,
+    )
+    for name, env in missing:
+        token = secrets.token_urlsafe(32)
+        # Workers are separate processes that read settings from the environment.
+        os.environ[env] = token
+        setattr(settings, name, token)
+        print(f"  {env}={token}", file=out)
+
+
+def _open_uow(settings: BookingSettings) -> UnitOfWork:
+    return UnitOfWork(settings, engine=create_database_engine(settings.database_url))
+
+
+def _optional(module_names: Sequence[str], attribute: str, purpose: str) -> Callable[..., Any]:
+    for name in module_names:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        found = getattr(module, attribute, None)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    raise CommandError(
+        f"{purpose} is not available in this installation "
+        f"({' or '.join(f'{m}.{attribute}' for m in module_names)} not found)."
+    )
+
+
+# --- commands ---------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    _prepare_database(settings, args.migrate, sys.stdout)
+    _ensure_tokens(settings, sys.stdout)
+    print(f"Serving on http://{args.host}:{args.port} with {args.workers} worker(s).", flush=True)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # our own request log line leaves the query string out
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> None:
+    settings = _settings()
+    upgrade(settings.database_url)
+    print(f"Database {_describe(settings)} is at revision {head_revision(settings.database_url)}.")
+
+
+def cmd_demo_load(_args: argparse.Namespace) -> None:
+    settings = _settings()
+    _prepare_database(settings, migrate=False, out=sys.stdout)
+    if settings.is_sqlite:
+        return  # _prepare_embedded loaded it if the database was empty
+    uow = _open_uow(settings)
+    try:
+        if not is_empty(uow):
+            print("The database already holds a business; nothing loaded.")
+            return
+        load_demo_business(uow)
+        print(f"Loaded the demo business into {_describe(settings)}.")
+    finally:
+        uow.engine.dispose()
+
+
+def cmd_mcp(_args: argparse.Namespace) -> None:
+    # stdout carries the MCP protocol only: every message of ours goes to stderr.
+    settings = _settings()
+    _prepare_database(settings, migrate=False, out=sys.stderr)
+    run_stdio = _optional(["ai_tools.server"], "run_stdio", "The MCP stdio server")
+    run_stdio(_open_uow(settings))
+
+
+def cmd_notify_run(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if not settings.is_sqlite:
+        _check_schema(settings, migrate=False, out=sys.stdout)
+    else:
+        _prepare_embedded(settings, sys.stdout)
+    run_dispatcher = _optional(
+        ["booking_core.notify", "booking_core.notify.dispatcher"],
+        "run_dispatcher",
+        "The notification dispatcher",
+    )
+    uow = _open_uow(settings)
+    try:
+        report = run_dispatcher(uow, once=args.once)
+    except KeyboardInterrupt:
+        return
+    finally:
+        uow.engine.dispose()
+    if args.once:
+        print(report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="booking",
+        description="Hello Gorgeous Med Spa booking: API server and maintenance commands.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API, web pages and /mcp")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1; the DB is the lock)"
+    )
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="PostgreSQL: migrate an unmigrated/outdated schema instead of refusing to start",
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_commands.add_parser("upgrade", help="migrate the schema to this version").set_defaults(
+        handler=cmd_db_upgrade
+    )
+
+    demo = commands.add_parser("demo", help="the demo business")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True, metavar="COMMAND")
+    demo_commands.add_parser(
+        "load", help="load the demo business into an empty database"
+    ).set_defaults(handler=cmd_demo_load)
+
+    mcp = commands.add_parser("mcp", help="serve the AI booking tools over MCP on stdio")
+    mcp.set_defaults(handler=cmd_mcp)
+
+    notify = commands.add_parser("notify", help="notifications")
+    notify_commands = notify.add_subparsers(dest="notify_command", required=True, metavar="COMMAND")
+    run = notify_commands.add_parser("run", help="send due notifications (keeps polling)")
+    run.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    run.set_defaults(handler=cmd_notify_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    configure_logging()
+    try:
+        args.handler(args)
+    except CommandError as error:
+        print(f"booking: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""``Depends`` providers: the unit of work, the settings, who is calling, and the rate limit."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from booking_core import BookingSettings, UnitOfWork
+from booking_core.errors import RateLimited, Unauthorized
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+
+from http_api.ratelimit import RateLimiter
+
+#: Documents the admin bearer token in OpenAPI; the check itself is ``is_admin`` below, which also
+#: refuses a malformed Authorization header instead of silently ignoring it.
+admin_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="AdminToken",
+    description="`Authorization: Bearer <BOOKING_ADMIN_TOKEN>`.",
+)
+
+#: OpenAPI for endpoints where the admin token is optional (it turns a client call into an admin
+#: call): "no security" or the bearer token.
+OPTIONAL_ADMIN = {"security": [{}, {"AdminToken": []}]}
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    uow: UnitOfWork = request.app.state.uow
+    return uow
+
+
+def get_settings(request: Request) -> BookingSettings:
+    settings: BookingSettings = request.app.state.settings
+    return settings
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("The Authorization header must be `Bearer <token>`.")
+    return token.strip()
+
+
+def token_matches(given: str, expected: str | None) -> bool:
+    """Constant-time comparison; an unset expected token matches nothing."""
+    if not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def caller_is_admin(request: Request) -> bool:
+    """True with the right admin token, False with none; a wrong token is refused (401)."""
+    token = _bearer(request)
+    if token is None:
+        return False
+    if not token_matches(token, get_settings(request).admin_token):
+        raise Unauthorized("The admin token is missing or wrong.")
+    return True
+
+
+def require_admin(request: Request) -> None:
+    if not caller_is_admin(request):
+        raise Unauthorized("This needs the admin token: `Authorization: Bearer <token>`.")
+
+
+def client_ip(request: Request) -> str:
+    # uvicorn's --proxy-headers (on by default for trusted proxies) already resolved
+    # X-Forwarded-For into request.client when the server sits behind a proxy.
+    return request.client.host if request.client else "unknown"
+
+
+def public_write(request: Request, is_admin: Annotated[bool, Depends(caller_is_admin)]) -> bool:
+    """For public POSTs: resolves the caller and applies the per-IP limit to non-admin callers."""
+    if not is_admin:
+        limiter: RateLimiter = request.app.state.rate_limiter
+        wait = limiter.hit(client_ip(request))
+        if wait is not None:
+            raise RateLimited(
+                f"Too many requests. Please wait {wait} seconds and try again.",
+                retry_after=wait,
+            )
+    return is_admin
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+SettingsDep = Annotated[BookingSettings, Depends(get_settings)]
+AdminCaller = Annotated[bool, Depends(caller_is_admin)]
+PublicWriteCaller = Annotated[bool, Depends(public_write)]

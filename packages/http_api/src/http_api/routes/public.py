@@ -1,0 +1,122 @@
+"""Public reads: the business, its services and providers, and availability."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from booking_core import find_available_slots
+from booking_core.services import catalog
+from fastapi import APIRouter, Query
+
+from http_api.deps import SettingsDep, UowDep
+from http_api.errors import INPUT_ERRORS, READ_ERRORS, error_responses
+from http_api.schemas import (
+    AvailabilityOut,
+    BusinessOut,
+    DayHoursOut,
+    Id,
+    LocalDate,
+    ProviderOut,
+    ProvidersOut,
+    ServiceOut,
+    ServicesOut,
+    hhmm,
+    slot_out,
+)
+
+router = APIRouter(prefix="/api", tags=["public"])
+
+MAX_AVAILABILITY_DAYS = 31
+
+
+@router.get(
+    "/business",
+    response_model=BusinessOut,
+    responses=error_responses(*READ_ERRORS),
+    summary="The business: name, phone, time zone, local now and opening hours",
+)
+def get_business(uow: UowDep) -> BusinessOut:
+    """`hours` is, per weekday (0 = Monday), the span from the earliest provider start to the
+    latest provider end. Days nobody works are absent."""
+    info = catalog.business_info(uow)
+    return BusinessOut(
+        name=info.name,
+        phone=info.phone,
+        timezone=info.timezone,
+        now=info.now,
+        hours=[
+            DayHoursOut(weekday=h.weekday, open=hhmm(h.open), close=hhmm(h.close))
+            for h in info.hours
+        ],
+    )
+
+
+@router.get(
+    "/services",
+    response_model=ServicesOut,
+    responses=error_responses(*READ_ERRORS),
+    summary="Bookable services (and the business phone, even when there are none)",
+)
+def get_services(uow: UowDep, settings: SettingsDep) -> ServicesOut:
+    return ServicesOut(
+        services=[
+            ServiceOut(
+                id=s.id,
+                name=s.name,
+                description=s.description,
+                duration_minutes=s.duration_minutes,
+                price_cents=s.price_cents,
+            )
+            for s in catalog.list_services(uow)
+        ],
+        phone=settings.business_phone,
+    )
+
+
+@router.get(
+    "/providers",
+    response_model=ProvidersOut,
+    responses=error_responses(*INPUT_ERRORS),
+    summary="Active providers (who offer the service, with service_id)",
+)
+def get_providers(
+    uow: UowDep,
+    service_id: Annotated[Id | None, Query(description="Only providers offering it.")] = None,
+) -> ProvidersOut:
+    return ProvidersOut(
+        providers=[
+            ProviderOut(
+                id=p.provider.id,
+                name=p.provider.name,
+                title=p.provider.title,
+                service_ids=p.service_ids,
+            )
+            for p in catalog.list_providers(uow, service_id=service_id)
+        ]
+    )
+
+
+@router.get(
+    "/availability",
+    response_model=AvailabilityOut,
+    responses=error_responses(404, *INPUT_ERRORS),
+    summary="Free start times for a service over business-local dates",
+)
+def get_availability(
+    uow: UowDep,
+    service_id: Annotated[Id, Query(examples=[2])],
+    date: Annotated[LocalDate, Query(description="First local date, YYYY-MM-DD.")],
+    days: Annotated[int, Query(ge=1, le=MAX_AVAILABILITY_DAYS)] = 1,
+    provider_id: Annotated[Id | None, Query(description="Omit for every provider.")] = None,
+) -> AvailabilityOut:
+    """Slots sorted by start then provider, times with the business offset. Without
+    `provider_id`, every active provider who offers the service."""
+    slots = find_available_slots(
+        uow,
+        service_id=service_id,
+        start_date=date,
+        end_date=date + timedelta(days=days - 1),
+        provider_id=provider_id,
+    )
+    return AvailabilityOut(timezone=uow.settings.timezone, slots=[slot_out(s) for s in slots])

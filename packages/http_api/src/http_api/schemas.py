@@ -1,0 +1,634 @@
+"""Request and response bodies of the JSON API, and the converters from booking_core objects.
+
+Input models only bound what the database could not store (integer ranges, text lengths, NUL
+characters); every booking rule and its readable message stays in booking_core.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Literal
+
+from booking_core.domain.contact import mask_phone
+from booking_core.domain.model import Appointment, Provider, Service, Slot, TimeOff
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+INT32_MAX = 2**31 - 1
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and lone surrogates cannot be encoded: refuse both here
+    # so they answer 422 instead of failing inside the database driver.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def _sane_date(value: date) -> date:
+    if not date(1970, 1, 1) <= value <= date(2999, 12, 31):
+        raise ValueError("must be between 1970-01-01 and 2999-12-31")
+    return value
+
+
+def _wall_time(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("must be a local wall time without an offset, like 09:00")
+    return value
+
+
+Str64 = Annotated[str, Field(max_length=64), AfterValidator(_storable)]
+Str120 = Annotated[str, Field(max_length=120), AfterValidator(_storable)]
+Str200 = Annotated[str, Field(max_length=200), AfterValidator(_storable)]
+Str320 = Annotated[str, Field(max_length=320), AfterValidator(_storable)]
+Str5000 = Annotated[str, Field(max_length=5000), AfterValidator(_storable)]
+
+Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
+Int32 = Annotated[int, Field(ge=-INT32_MAX, le=INT32_MAX)]
+LocalDate = Annotated[date, AfterValidator(_sane_date)]
+WallTime = Annotated[time, AfterValidator(_wall_time)]
+
+START_DESCRIPTION = (
+    "ISO 8601 date and time. With an offset (2026-12-01T10:00:00-06:00) it is that instant; "
+    "without one (2026-12-01T10:00) it is business-local time."
+)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- requests ---------------------------------------------------------------------------------
+class ClientIn(_In):
+    name: Str320 = Field(description="The client's name.")
+    phone: Str64 = Field(description="Any US phone format; stored as E.164.")
+    email: Str320 | None = None
+
+
+class CreateBookingIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_id": 2,
+                    "provider_id": 1,
+                    "start": "2026-12-01T10:00:00-06:00",
+                    "client": {
+                        "name": "Jane Doe",
+                        "phone": "(312) 555-0199",
+                        "email": "jane@example.com",
+                    },
+                    "notes": "First visit",
+                }
+            ]
+        }
+    )
+
+    service_id: Id
+    provider_id: Id | None = Field(None, description="Omit to take any free provider.")
+    start: Str64 = Field(description=START_DESCRIPTION)
+    client: ClientIn
+    notes: Str5000 | None = None
+
+
+class CancelBookingIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "appointment_id": "3f1c2a7e-9a55-4a43-9f57-0c6a1c8f2b10",
+                    "manage_token": "the token returned at booking",
+                }
+            ]
+        }
+    )
+
+    appointment_id: Str64
+    manage_token: Str200 | None = Field(
+        None, description="Required unless the admin bearer token is sent."
+    )
+
+
+class RescheduleBookingIn(CancelBookingIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "appointment_id": "3f1c2a7e-9a55-4a43-9f57-0c6a1c8f2b10",
+                    "manage_token": "the token returned at booking",
+                    "new_start": "2026-12-02T14:30",
+                }
+            ]
+        }
+    )
+
+    new_start: Str64 = Field(description=START_DESCRIPTION)
+    provider_id: Id | None = Field(None, description="Omit to keep the same provider.")
+
+
+class ProviderCreateIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Dana Kim", "title": "RN", "active": True}]}
+    )
+
+    name: Str200
+    title: Str120 = ""
+    active: bool = True
+
+
+class ProviderPatchIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}]})
+
+    name: Str200 | None = None
+    title: Str120 | None = None
+    active: bool | None = None
+
+
+class ServiceCreateIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Chemical Peel",
+                    "description": "A light peel.",
+                    "duration_minutes": 45,
+                    "buffer_minutes": 15,
+                    "price_cents": 12500,
+                }
+            ]
+        }
+    )
+
+    name: Str200
+    description: Str5000 = ""
+    duration_minutes: Int32
+    buffer_minutes: Int32 = 0
+    price_cents: Int32 = 0
+    active: bool = True
+
+
+class ServicePatchIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"price_cents": 37500}]})
+
+    name: Str200 | None = None
+    description: Str5000 | None = None
+    duration_minutes: Int32 | None = None
+    buffer_minutes: Int32 | None = None
+    price_cents: Int32 | None = None
+    active: bool | None = None
+
+
+class OfferingIn(_In):
+    service_id: Id
+    duration_minutes: Int32 | None = Field(
+        None, description="This provider's own duration; omit for the service's."
+    )
+
+
+class ProviderServicesIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"services": [{"service_id": 1}, {"service_id": 2, "duration_minutes": 45}]}
+            ]
+        }
+    )
+
+    services: list[OfferingIn] = Field(max_length=200)
+
+
+class HoursIntervalIn(_In):
+    weekday: Int32 = Field(description="0 = Monday ... 6 = Sunday.")
+    start: WallTime = Field(description="Local wall time, HH:MM.")
+    end: WallTime = Field(description="Local wall time, HH:MM.")
+
+
+class HoursIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "hours": [
+                        {"weekday": 0, "start": "09:00", "end": "12:00"},
+                        {"weekday": 0, "start": "13:00", "end": "17:00"},
+                    ]
+                }
+            ]
+        }
+    )
+
+    hours: list[HoursIntervalIn] = Field(max_length=200)
+
+
+class TimeOffIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"start": "2026-12-24T09:00", "end": "2026-12-24T17:00", "reason": "Holiday"}
+            ]
+        }
+    )
+
+    start: Str64 = Field(description=START_DESCRIPTION)
+    end: Str64 = Field(description=START_DESCRIPTION)
+    reason: Str200 = ""
+
+
+class ClosureIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"date": "2026-12-25", "reason": "Christmas Day"}]}
+    )
+
+    date: LocalDate
+    reason: Str200 = ""
+
+
+class StatusIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "completed"}]})
+
+    status: Literal["completed", "no_show"]
+
+
+# --- responses --------------------------------------------------------------------------------
+class _Out(BaseModel):
+    pass
+
+
+HHMM = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", examples=["09:00"])]
+
+
+class DayHoursOut(_Out):
+    weekday: int = Field(description="0 = Monday ... 6 = Sunday.")
+    open: HHMM
+    close: HHMM
+
+
+class BusinessOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Hello Gorgeous Med Spa",
+                    "phone": "+1 (312) 555-0142",
+                    "timezone": "America/Chicago",
+                    "now": "2026-11-30T12:00:00-06:00",
+                    "hours": [{"weekday": 0, "open": "09:00", "close": "19:00"}],
+                }
+            ]
+        }
+    )
+
+    name: str
+    phone: str
+    timezone: str
+    now: datetime
+    hours: list[DayHoursOut]
+
+
+class ServiceOut(_Out):
+    id: int
+    name: str
+    description: str
+    duration_minutes: int
+    price_cents: int
+
+
+class ServicesOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "services": [
+                        {
+                            "id": 2,
+                            "name": "Botox",
+                            "description": "Wrinkle relaxer.",
+                            "duration_minutes": 30,
+                            "price_cents": 35000,
+                        }
+                    ],
+                    "phone": "+1 (312) 555-0142",
+                }
+            ]
+        }
+    )
+
+    services: list[ServiceOut]
+    phone: str = Field(description="The business phone, so a client is never at a dead end.")
+
+
+class ProviderOut(_Out):
+    id: int
+    name: str
+    title: str
+    service_ids: list[int]
+
+
+class ProvidersOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "providers": [
+                        {
+                            "id": 1,
+                            "name": "Dr. Maya Patel",
+                            "title": "Medical Director, NP",
+                            "service_ids": [1, 2, 3],
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    providers: list[ProviderOut]
+
+
+class SlotOut(_Out):
+    start: datetime
+    end: datetime
+    provider_id: int
+    provider_name: str
+
+
+class AvailabilityOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "timezone": "America/Chicago",
+                    "slots": [
+                        {
+                            "start": "2026-12-01T10:00:00-06:00",
+                            "end": "2026-12-01T10:30:00-06:00",
+                            "provider_id": 1,
+                            "provider_name": "Dr. Maya Patel",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    timezone: str
+    slots: list[SlotOut]
+
+
+class ClientOut(_Out):
+    name: str
+    phone: str = Field(description="E.164 for the admin; masked but the last 4 digits for clients.")
+    email: str | None = Field(None, description="Admin responses only.")
+
+
+_APPOINTMENT_EXAMPLE = {
+    "id": "3f1c2a7e-9a55-4a43-9f57-0c6a1c8f2b10",
+    "status": "booked",
+    "source": "web",
+    "service_id": 2,
+    "service_name": "Botox",
+    "provider_id": 1,
+    "provider_name": "Dr. Maya Patel",
+    "start": "2026-12-01T10:00:00-06:00",
+    "end": "2026-12-01T10:30:00-06:00",
+    "client": {"name": "Jane Doe", "phone": "+1******0199"},
+    "notes": "First visit",
+    "created_at": "2026-11-30T12:00:00-06:00",
+}
+
+
+class AppointmentOut(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [_APPOINTMENT_EXAMPLE]})
+
+    id: str = Field(description="A UUID.")
+    status: Literal["booked", "cancelled", "completed", "no_show"]
+    source: Literal["web", "ai", "admin"]
+    service_id: int
+    service_name: str
+    provider_id: int
+    provider_name: str
+    start: datetime
+    end: datetime
+    client: ClientOut
+    notes: str
+    created_at: datetime
+
+
+class CreatedBookingOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"appointment": _APPOINTMENT_EXAMPLE, "manage_token": "kq3V...x9Q"},
+            ]
+        }
+    )
+
+    appointment: AppointmentOut
+    manage_token: str = Field(
+        description="Proves ownership for cancel/reschedule/view. Shown once; keep it secret."
+    )
+
+
+class BookingOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"appointment": _APPOINTMENT_EXAMPLE}]}
+    )
+
+    appointment: AppointmentOut
+
+
+class ProviderRefOut(_Out):
+    id: int
+    name: str
+
+
+class CalendarOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "timezone": "America/Chicago",
+                    "date": "2026-12-01",
+                    "days": 1,
+                    "providers": [{"id": 1, "name": "Dr. Maya Patel"}],
+                    "appointments": [
+                        {
+                            **_APPOINTMENT_EXAMPLE,
+                            "client": {
+                                "name": "Jane Doe",
+                                "phone": "+13125550199",
+                                "email": "jane@example.com",
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    timezone: str
+    date: date
+    days: int
+    providers: list[ProviderRefOut]
+    appointments: list[AppointmentOut]
+
+
+class AdminProviderOut(_Out):
+    id: int
+    name: str
+    title: str
+    active: bool
+    service_ids: list[int]
+
+
+class AdminProvidersOut(_Out):
+    providers: list[AdminProviderOut]
+
+
+class AdminProviderEnvelope(_Out):
+    provider: AdminProviderOut
+
+
+class AdminServiceOut(_Out):
+    id: int
+    name: str
+    description: str
+    duration_minutes: int
+    buffer_minutes: int
+    price_cents: int
+    active: bool
+
+
+class AdminServicesOut(_Out):
+    services: list[AdminServiceOut]
+
+
+class AdminServiceEnvelope(_Out):
+    service: AdminServiceOut
+
+
+class OfferingOut(_Out):
+    service_id: int
+    duration_minutes: int | None
+
+
+class ProviderServicesOut(_Out):
+    provider_id: int
+    services: list[OfferingOut]
+
+
+class HoursIntervalOut(_Out):
+    weekday: int
+    start: HHMM
+    end: HHMM
+
+
+class HoursOut(_Out):
+    provider_id: int
+    hours: list[HoursIntervalOut]
+
+
+class TimeOffOut(_Out):
+    id: int
+    provider_id: int
+    start: datetime
+    end: datetime
+    reason: str
+
+
+class TimeOffListOut(_Out):
+    time_off: list[TimeOffOut]
+
+
+class TimeOffEnvelope(_Out):
+    time_off: TimeOffOut
+
+
+class ClosureOut(_Out):
+    date: date
+    reason: str
+
+
+class ClosuresOut(_Out):
+    closures: list[ClosureOut]
+
+
+class ClosureEnvelope(_Out):
+    closure: ClosureOut
+
+
+class DeletedOut(_Out):
+    deleted: bool = True
+
+
+# --- converters -------------------------------------------------------------------------------
+def hhmm(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def slot_out(slot: Slot) -> SlotOut:
+    return SlotOut(
+        start=slot.start,
+        end=slot.end,
+        provider_id=slot.provider_id,
+        provider_name=slot.provider_name,
+    )
+
+
+def appointment_out(appointment: Appointment, full: bool) -> AppointmentOut:
+    """``full`` (admin): E.164 phone and e-mail. Otherwise the phone masked, no e-mail key."""
+    client = appointment.client
+    client_out = (
+        ClientOut(name=client.name, phone=client.phone, email=client.email)
+        if full
+        else ClientOut(name=client.name, phone=mask_phone(client.phone))
+    )
+    return AppointmentOut(
+        id=appointment.id,
+        status=appointment.status.value,  # type: ignore[arg-type]
+        source=appointment.source.value,  # type: ignore[arg-type]
+        service_id=appointment.service_id,
+        service_name=appointment.service_name,
+        provider_id=appointment.provider_id,
+        provider_name=appointment.provider_name,
+        start=appointment.start,
+        end=appointment.end,
+        client=client_out,
+        notes=appointment.notes,
+        created_at=appointment.created_at,
+    )
+
+
+def admin_provider_out(provider: Provider, service_ids: list[int]) -> AdminProviderOut:
+    return AdminProviderOut(
+        id=provider.id,
+        name=provider.name,
+        title=provider.title,
+        active=provider.active,
+        service_ids=service_ids,
+    )
+
+
+def admin_service_out(service: Service) -> AdminServiceOut:
+    return AdminServiceOut(
+        id=service.id,
+        name=service.name,
+        description=service.description,
+        duration_minutes=service.duration_minutes,
+        buffer_minutes=service.buffer_minutes,
+        price_cents=service.price_cents,
+        active=service.active,
+    )
+
+
+def time_off_out(entry: TimeOff) -> TimeOffOut:
+    return TimeOffOut(
+        id=entry.id or 0,
+        provider_id=entry.provider_id,
+        start=entry.start,
+        end=entry.end,
+        reason=entry.reason,
+    )
