@@ -48,7 +48,7 @@ needs_http_api = pytest.mark.skipif(
 def build_app(uow: UnitOfWork, settings: BookingSettings) -> Any:
     """The real app when it exists, else the documented minimal mounting of mcp_http_app."""
     if create_app is not None:
-        offered = {"settings": settings, "uow": uow, "clock": uow.clock}
+        offered = {"settings": settings, "uow": uow, "clock": uow.clock, "engine": uow.engine}
         accepted = inspect.signature(create_app).parameters
         return create_app(**{k: v for k, v in offered.items() if k in accepted})
     mcp = mcp_http_app(uow, settings)
