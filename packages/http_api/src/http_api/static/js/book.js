@@ -1,0 +1,943 @@
+// The client booking page: service -> provider -> date and time -> details -> confirmation.
+//
+// Where things are kept so a refresh loses nothing:
+// - the choices (service, provider, date, start, step) live in the URL query, so the back button
+//   and a refresh both work;
+// - what the client typed, the current booking attempt (its Idempotency-Key) and any error the
+//   client has not dealt with yet live in sessionStorage (never in the URL: they are personal).
+
+import { api, ApiError, describeError, newKey } from "./api.js";
+import { addDays, dayLabels, formatDuration, formatPrice, isDate, todayFrom } from "./time.js";
+import { businessClock } from "./time.js";
+import { announce, focus, h, messageBox, telLink } from "./dom.js";
+import { store } from "./store.js";
+
+const DAYS_SHOWN = 14;
+const SLOT_CACHE_MS = 30000;
+const STEP_ORDER = ["service", "provider", "time", "details", "done"];
+const STEP_LABELS = {
+  service: "Service",
+  provider: "Provider",
+  time: "Date & time",
+  details: "Your details",
+};
+const KEY = {
+  details: "book.details",
+  attempt: "book.attempt",
+  error: "book.error",
+  result: "book.result",
+};
+// Codes after which the client is best helped by a phone call.
+const CALL_US_CODES = new Set([
+  "booking_limit_reached",
+  "not_found",
+  "inactive",
+  "service_not_offered",
+  "beyond_horizon",
+]);
+// Codes that mean "pick another time".
+const TIME_CODES = new Set([
+  "past_time",
+  "too_soon",
+  "invalid_time",
+  "beyond_horizon",
+  "outside_working_hours",
+  "provider_unavailable",
+  "slot_unavailable",
+  "client_overlap",
+]);
+
+const app = document.getElementById("app");
+const state = { step: "service", serviceId: null, providerId: null, date: null, start: null };
+let business = null;
+let clock = null;
+let services = [];
+let servicesPhone = "";
+const providersByService = new Map();
+const slotCache = new Map();
+let submitting = false;
+let renderCount = 0;
+
+// ---------------------------------------------------------------- URL <-> state
+function readUrl() {
+  const query = new URLSearchParams(location.search);
+  const provider = query.get("provider");
+  state.serviceId = Number(query.get("service")) || null;
+  state.providerId = provider === "any" ? "any" : Number(provider) || null;
+  state.date = isDate(query.get("date")) ? query.get("date") : null;
+  state.start = query.get("start") || null;
+  state.step = STEP_ORDER.includes(query.get("step")) ? query.get("step") : "service";
+}
+
+function currentUrl() {
+  const query = new URLSearchParams();
+  if (state.serviceId) query.set("service", state.serviceId);
+  if (state.providerId) query.set("provider", state.providerId);
+  if (state.date) query.set("date", state.date);
+  if (state.start) query.set("start", state.start);
+  if (state.step !== "service") query.set("step", state.step);
+  const text = query.toString();
+  return location.pathname + (text ? `?${text}` : "");
+}
+
+function saveUrl({ push = false } = {}) {
+  const url = currentUrl();
+  if (url === location.pathname + location.search) return;
+  history[push ? "pushState" : "replaceState"](null, "", url);
+}
+
+/** The furthest step the current choices allow (a refresh or a hand-edited URL cannot skip). */
+function reachableStep(wanted) {
+  if (wanted === "done" && store.get(KEY.result)) return "done";
+  const service = services.find((s) => s.id === state.serviceId);
+  let reachable = "service";
+  if (service) reachable = "provider";
+  if (service && state.providerId) reachable = "time";
+  if (service && state.providerId && state.start) reachable = "details";
+  const limit = Math.min(STEP_ORDER.indexOf(wanted), STEP_ORDER.indexOf(reachable));
+  return STEP_ORDER[Math.max(0, limit)];
+}
+
+function go(step) {
+  state.step = step;
+  saveUrl({ push: true });
+  render({ focusHeading: true });
+}
+
+// ---------------------------------------------------------------- errors kept across refresh
+function setError(error) {
+  store.set(KEY.error, error);
+}
+
+function clearError() {
+  store.remove(KEY.error);
+}
+
+function phone() {
+  return (business && business.phone) || servicesPhone || "";
+}
+
+function errorBox(error) {
+  const extra = [];
+  if (error.alternatives && error.alternatives.length) {
+    extra.push(
+      h(
+        "ul",
+        { class: "alternatives", "aria-label": "Nearest free times" },
+        error.alternatives.map((alternative) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              {
+                type: "button",
+                "data-testid": "alternative",
+                onclick: () => chooseAlternative(alternative),
+              },
+              `${clock.when(alternative.start)} with ${alternative.provider_name}`,
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+  if (error.action === "time") {
+    extra.push(
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          { type: "button", class: "secondary", onclick: () => chooseAnotherTime() },
+          "Choose another time",
+        ),
+      ),
+    );
+  }
+  if (error.callUs && phone()) {
+    extra.push(h("p", {}, "Call us: ", telLink(phone())));
+  }
+  const box = messageBox("error", error.title, error.text, ...extra);
+  box.dataset.testid = "booking-error";
+  box.dataset.code = error.code || error.kind || "";
+  return box;
+}
+
+function bookingError(error) {
+  const words = describeError(error, { phone: phone(), write: true });
+  const stored = { ...words, action: null, alternatives: [], callUs: false };
+  if (error instanceof ApiError && error.kind === "http" && error.status < 500) {
+    if (error.code === "slot_unavailable") {
+      stored.alternatives = Array.isArray(error.details.alternatives)
+        ? error.details.alternatives
+        : [];
+      stored.title = stored.alternatives.length
+        ? "This time slot was just taken — here are the nearest free times"
+        : "This time slot was just taken — there are no free times close to it";
+      stored.text = error.message || "This time slot is no longer available.";
+      if (!stored.alternatives.length) stored.action = "time";
+    } else if (TIME_CODES.has(error.code)) {
+      stored.action = "time";
+    }
+    if (error.code === "validation_error") stored.fields = error.details.fields || {};
+    stored.callUs = CALL_US_CODES.has(error.code);
+  }
+  return stored;
+}
+
+// ---------------------------------------------------------------- data
+async function loadProviders(serviceId) {
+  if (!providersByService.has(serviceId)) {
+    const data = await api(`/api/providers?service_id=${encodeURIComponent(serviceId)}`);
+    providersByService.set(serviceId, data.providers || []);
+  }
+  return providersByService.get(serviceId);
+}
+
+function slotKey() {
+  return `${state.serviceId}|${state.providerId}`;
+}
+
+async function loadSlots({ fresh = false } = {}) {
+  const key = slotKey();
+  const cached = slotCache.get(key);
+  if (!fresh && cached && Date.now() - cached.at < SLOT_CACHE_MS) return cached.slots;
+  const query = new URLSearchParams({
+    service_id: state.serviceId,
+    date: todayFrom(business.now),
+    days: DAYS_SHOWN,
+  });
+  if (state.providerId !== "any") query.set("provider_id", state.providerId);
+  const data = await api(`/api/availability?${query}`);
+  const slots = data.slots || [];
+  slotCache.set(key, { at: Date.now(), slots });
+  return slots;
+}
+
+// ---------------------------------------------------------------- rendering
+function heading(text) {
+  return h("h2", { tabindex: "-1", "data-testid": "step-heading" }, text);
+}
+
+function progress(step) {
+  const index = STEP_ORDER.indexOf(step);
+  return h(
+    "ol",
+    { class: "steps", "aria-label": "Booking steps" },
+    Object.entries(STEP_LABELS).map(([name, label], i) =>
+      h(
+        "li",
+        {
+          class: i < index ? "done" : "",
+          "aria-current": name === step ? "step" : null,
+        },
+        `${i + 1}. ${label}`,
+      ),
+    ),
+  );
+}
+
+function loadingLine(text) {
+  return h("p", { class: "loading status-line", role: "status" }, text);
+}
+
+/** A load failure shown in place, with a retry (loads are safe to repeat). */
+function loadFailure(error, retry) {
+  const words = describeError(error, { phone: phone() });
+  const box = messageBox(
+    "error",
+    words.title,
+    words.text,
+    h("div", { class: "actions" }, h("button", { type: "button", onclick: retry }, "Try again")),
+  );
+  box.dataset.testid = "load-error";
+  return box;
+}
+
+async function render({ focusHeading = false } = {}) {
+  const count = ++renderCount;
+  const wanted = state.step;
+  state.step = reachableStep(wanted);
+  if (state.step !== wanted) saveUrl();
+  document.title = `${STEP_LABELS[state.step] || "Booked"} — Book an appointment — ${business.name}`;
+
+  const section = h("section", { "aria-labelledby": "step-title" });
+  app.replaceChildren(
+    h("h1", { class: "page-title" }, "Book an appointment"),
+    state.step === "done" ? "" : progress(state.step),
+    section,
+  );
+  const stored = store.get(KEY.error);
+
+  const steps = {
+    service: renderService,
+    provider: renderProvider,
+    time: renderTime,
+    details: renderDetails,
+    done: renderDone,
+  };
+  await steps[state.step](section, stored, () => count === renderCount);
+  if (count !== renderCount) return;
+  const title = section.querySelector("h2");
+  if (title) title.id = "step-title";
+  const errorNode = section.querySelector("[data-testid=booking-error]");
+  if (errorNode && (focusHeading || !render.started)) focus(errorNode);
+  else if (focusHeading && title) focus(title);
+  render.started = true;
+}
+
+function renderService(section, stored) {
+  if (!services.length) {
+    section.append(
+      heading("Online booking is not available right now"),
+      messageBox(
+        "info",
+        "",
+        "There are no services to book online at the moment. Please call us and we will find a time for you.",
+        h("p", { class: "call-us", "data-testid": "no-services-phone" }, "Call ", telLink(phone())),
+      ),
+    );
+    return;
+  }
+  section.append(heading("Choose a service"));
+  if (stored) section.append(errorBox(stored));
+  section.append(
+    h(
+      "ul",
+      { class: "choices two", "aria-label": "Services" },
+      services.map((service) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: "choice",
+              "aria-pressed": String(service.id === state.serviceId),
+              "data-testid": "service",
+              onclick: () => chooseService(service.id),
+            },
+            h("span", { class: "title" }, service.name),
+            h(
+              "span",
+              { class: "meta" },
+              `${formatDuration(service.duration_minutes)} · ${formatPrice(service.price_cents)}`,
+            ),
+            service.description ? h("span", { class: "desc" }, service.description) : null,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function renderProvider(section, stored, current) {
+  const service = services.find((s) => s.id === state.serviceId);
+  section.append(
+    heading("Choose a provider"),
+    h("p", {}, `For ${service.name} (${formatDuration(service.duration_minutes)}).`),
+  );
+  if (stored) section.append(errorBox(stored));
+  const status = loadingLine("Loading providers…");
+  section.append(status);
+  let providers;
+  try {
+    providers = await loadProviders(service.id);
+  } catch (error) {
+    if (!current()) return;
+    status.replaceWith(loadFailure(error, () => render({ focusHeading: true })));
+    return;
+  }
+  if (!current()) return;
+  const options = [
+    { id: "any", name: "Any available provider", title: "The first free time with anyone" },
+    ...providers,
+  ];
+  status.replaceWith(
+    h(
+      "ul",
+      { class: "choices two", "aria-label": "Providers" },
+      options.map((provider) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: "choice",
+              "aria-pressed": String(String(provider.id) === String(state.providerId)),
+              "data-testid": "provider",
+              onclick: () => chooseProvider(provider.id),
+            },
+            h("span", { class: "title" }, provider.name),
+            provider.title ? h("span", { class: "meta" }, provider.title) : null,
+          ),
+        ),
+      ),
+    ),
+    backButton("service", "Back to services"),
+  );
+}
+
+function backButton(step, label) {
+  return h(
+    "div",
+    { class: "actions" },
+    h("button", { type: "button", class: "secondary", onclick: () => go(step) }, `← ${label}`),
+  );
+}
+
+async function renderTime(section, stored, current) {
+  const service = services.find((s) => s.id === state.serviceId);
+  const zone = clock.zoneName(business.now);
+  section.append(
+    heading("Choose a date and time"),
+    h(
+      "p",
+      { "data-testid": "zone-note" },
+      `${service.name}, ${providerLabel()}. Times are shown in our local time (${zone}).`,
+    ),
+  );
+  if (stored) section.append(errorBox(stored));
+  const status = loadingLine("Looking for free times…");
+  section.append(status);
+  let slots;
+  try {
+    if (state.providerId !== "any") {
+      const providers = await loadProviders(service.id);
+      if (!providers.some((p) => p.id === state.providerId)) {
+        // A stale link: that provider no longer offers this service.
+        state.providerId = null;
+        if (current()) go("provider");
+        return;
+      }
+    }
+    slots = await loadSlots();
+  } catch (error) {
+    if (!current()) return;
+    status.replaceWith(loadFailure(error, () => render({ focusHeading: true })));
+    return;
+  }
+  if (!current()) return;
+
+  const today = todayFrom(business.now);
+  const days = Array.from({ length: DAYS_SHOWN }, (_, i) => addDays(today, i));
+  const byDay = new Map(days.map((day) => [day, []]));
+  for (const slot of slots) {
+    const day = clock.localDate(slot.start);
+    if (!byDay.has(day)) continue;
+    const list = byDay.get(day);
+    // With "any provider" several providers can be free at one time: show the time once.
+    if (state.providerId === "any" && list.some((s) => s.start === slot.start)) continue;
+    list.push(slot);
+  }
+  if (!byDay.has(state.date) || !byDay.get(state.date).length) {
+    const requested = state.date;
+    state.date = days.find((day) => byDay.get(day).length) || requested || today;
+    if (state.date !== requested) saveUrl();
+  }
+  if (!slots.length) {
+    status.replaceWith(
+      messageBox(
+        "warning",
+        "No free times in the next two weeks",
+        "Please choose another provider or service, or call us and we will help.",
+        h("p", {}, "Call ", telLink(phone())),
+      ),
+      backButton("provider", "Back to providers"),
+    );
+    return;
+  }
+
+  const timesArea = h("div", { "data-testid": "times-area" });
+  const dateButtons = [];
+  const showDay = (day, { announceIt = false } = {}) => {
+    state.date = day;
+    for (const button of dateButtons) {
+      button.setAttribute("aria-pressed", String(button.dataset.date === day));
+    }
+    const labels = dayLabels(day);
+    const list = byDay.get(day) || [];
+    timesArea.replaceChildren(
+      h("h3", { id: "times-title" }, `Free times on ${labels.long}`),
+      list.length
+        ? h(
+            "ul",
+            { class: "times", "aria-labelledby": "times-title" },
+            list.map((slot) =>
+              h(
+                "li",
+                {},
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "time-button",
+                    "data-testid": "time",
+                    "data-start": slot.start,
+                    "aria-pressed": String(slot.start === state.start),
+                    "aria-label": `${clock.timeWithZone(slot.start)}${
+                      state.providerId === "any" ? "" : ` with ${slot.provider_name}`
+                    }`,
+                    onclick: () => chooseTime(slot),
+                  },
+                  clock.time(slot.start),
+                ),
+              ),
+            ),
+          )
+        : h("p", {}, "No free times on this day. Please choose another date."),
+    );
+    if (announceIt) announce(`${list.length} free times on ${labels.long}`);
+  };
+  const dateList = h(
+    "ul",
+    { class: "dates", "aria-label": "Dates" },
+    days.map((day) => {
+      const labels = dayLabels(day);
+      const count = byDay.get(day).length;
+      const button = h(
+        "button",
+        {
+          type: "button",
+          class: "date-button",
+          "data-testid": "date",
+          "data-date": day,
+          "aria-pressed": "false",
+          "aria-label": `${labels.long}${count ? `, ${count} free times` : ", no free times"}`,
+          disabled: count === 0,
+          onclick: () => {
+            clearError();
+            state.start = null;
+            showDay(day, { announceIt: true });
+            saveUrl();
+          },
+        },
+        h("span", { class: "dow" }, labels.dow),
+        h("span", { class: "day" }, labels.monthDay),
+        h("span", { class: "note" }, count ? `${count} free` : "Full"),
+      );
+      dateButtons.push(button);
+      return h("li", {}, button);
+    }),
+  );
+  status.replaceWith(
+    h("h3", {}, "Date"),
+    dateList,
+    timesArea,
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        { type: "button", class: "secondary", onclick: () => go("provider") },
+        "← Back to providers",
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          onclick: () => {
+            slotCache.delete(slotKey());
+            render({ focusHeading: true });
+          },
+        },
+        "Refresh times",
+      ),
+    ),
+  );
+  showDay(state.date);
+}
+
+function providerLabel() {
+  if (state.providerId === "any") return "any available provider";
+  const providers = providersByService.get(state.serviceId) || [];
+  const provider = providers.find((p) => p.id === state.providerId);
+  return provider ? `with ${provider.name}` : "with your chosen provider";
+}
+
+function chosenSummary(service) {
+  const start = state.start;
+  const end = new Date(new Date(start).getTime() + service.duration_minutes * 60000).toISOString();
+  const change = (step, label) =>
+    h("button", { type: "button", class: "link", onclick: () => go(step) }, label);
+  return h(
+    "div",
+    { class: "card", "data-testid": "summary", tabindex: "-1" },
+    h(
+      "dl",
+      { class: "summary" },
+      h("dt", {}, "Service"),
+      h("dd", {}, `${service.name} · ${formatPrice(service.price_cents)} `, change("service", "Change")),
+      h("dt", {}, "Provider"),
+      h(
+        "dd",
+        {},
+        state.providerId === "any" ? "Any available provider " : `${providerName()} `,
+        change("provider", "Change"),
+      ),
+      h("dt", {}, "Date"),
+      h("dd", { "data-testid": "summary-date" }, clock.longDate(start)),
+      h("dt", {}, "Time"),
+      h("dd", { "data-testid": "summary-time" }, `${clock.range(start, end)} `, change("time", "Change")),
+    ),
+  );
+}
+
+function providerName() {
+  const providers = providersByService.get(state.serviceId) || [];
+  const provider = providers.find((p) => p.id === state.providerId);
+  return provider ? provider.name : "Your chosen provider";
+}
+
+async function renderDetails(section, stored, current) {
+  const service = services.find((s) => s.id === state.serviceId);
+  section.append(heading("Your details"));
+  if (state.providerId !== "any" && !providersByService.has(service.id)) {
+    try {
+      await loadProviders(service.id);
+    } catch {
+      /* the summary then says "Your chosen provider"; booking still works */
+    }
+    if (!current()) return;
+  }
+  if (stored) section.append(errorBox(stored));
+  section.append(chosenSummary(service));
+
+  const saved = store.get(KEY.details, {});
+  const fieldErrors = (stored && stored.fields) || {};
+  const invalid = (name) => Object.keys(fieldErrors).some((key) => key.includes(name));
+  const field = (name, label, input, hint) => {
+    input.id = `field-${name}`;
+    input.name = name;
+    input.value = saved[name] || "";
+    const hintId = hint ? `hint-${name}` : null;
+    const errorId = `error-${name}`;
+    input.setAttribute("aria-describedby", [hintId, errorId].filter(Boolean).join(" "));
+    if (invalid(name)) input.setAttribute("aria-invalid", "true");
+    input.addEventListener("input", () => {
+      store.set(KEY.details, { ...store.get(KEY.details, {}), [name]: input.value });
+      input.removeAttribute("aria-invalid");
+      document.getElementById(errorId).textContent = "";
+    });
+    return h(
+      "div",
+      { class: "field" },
+      h(
+        "label",
+        { for: input.id },
+        label,
+        hint ? h("span", { class: "hint", id: hintId }, hint) : null,
+      ),
+      input,
+      h(
+        "div",
+        { class: "field-error", id: errorId },
+        invalid(name) ? "Please check this field." : "",
+      ),
+    );
+  };
+  const button = h(
+    "button",
+    { type: "submit", "data-testid": "confirm" },
+    "Confirm booking",
+  );
+  const form = h(
+    "form",
+    { novalidate: true, "aria-label": "Your details", onsubmit: (event) => submitBooking(event, form) },
+    field("name", "Full name", h("input", { type: "text", autocomplete: "name", required: true, maxlength: "200" })),
+    field(
+      "phone",
+      "Mobile phone",
+      h("input", { type: "tel", autocomplete: "tel", required: true, maxlength: "40" }),
+      "We text your confirmation to this number.",
+    ),
+    field(
+      "email",
+      "E-mail (optional)",
+      h("input", { type: "email", autocomplete: "email", maxlength: "200" }),
+    ),
+    field(
+      "notes",
+      "Notes for your provider (optional)",
+      h("textarea", { maxlength: "1000", rows: "3" }),
+    ),
+    h("p", { class: "status-line", id: "submit-status", role: "status" }),
+    h("div", { class: "actions" }, button),
+  );
+  section.append(form);
+}
+
+function validate(form) {
+  const problems = [];
+  const name = form.elements.name.value.trim();
+  const phoneValue = form.elements.phone.value.trim();
+  const email = form.elements.email.value.trim();
+  if (!name) problems.push(["name", "Please enter your name."]);
+  if ((phoneValue.match(/\d/g) || []).length < 7) {
+    problems.push(["phone", "Please enter a phone number we can reach you on."]);
+  }
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    problems.push(["email", "Please enter a valid e-mail address, or leave it empty."]);
+  }
+  for (const [fieldName, text] of problems) {
+    form.elements[fieldName].setAttribute("aria-invalid", "true");
+    document.getElementById(`error-${fieldName}`).textContent = text;
+  }
+  if (problems.length) focus(form.elements[problems[0][0]]);
+  return problems.length === 0;
+}
+
+async function submitBooking(event, form) {
+  event.preventDefault();
+  if (submitting) return; // a double click must not send twice
+  if (!validate(form)) return;
+  const details = {
+    name: form.elements.name.value.trim(),
+    phone: form.elements.phone.value.trim(),
+    email: form.elements.email.value.trim(),
+    notes: form.elements.notes.value.trim(),
+  };
+  store.set(KEY.details, details);
+  const payload = {
+    service_id: state.serviceId,
+    start: state.start,
+    client: { name: details.name, phone: details.phone },
+  };
+  if (state.providerId !== "any") payload.provider_id = state.providerId;
+  if (details.email) payload.client.email = details.email;
+  if (details.notes) payload.notes = details.notes;
+
+  // One key per booking attempt: the same request after a refresh or a lost answer reuses it,
+  // so the server replays the first result instead of booking twice.
+  const fingerprint = JSON.stringify(payload);
+  let attempt = store.get(KEY.attempt);
+  if (!attempt || attempt.fingerprint !== fingerprint) attempt = { key: newKey(), fingerprint };
+  attempt.pending = true;
+  store.set(KEY.attempt, attempt);
+  clearError();
+  section().querySelector("[data-testid=booking-error]")?.remove();
+
+  submitting = true;
+  const button = form.querySelector("[data-testid=confirm]");
+  const status = document.getElementById("submit-status");
+  button.disabled = true;
+  button.textContent = "Booking…";
+  status.textContent = "Booking your appointment…";
+  status.classList.add("loading");
+  try {
+    const result = await api("/api/booking/create", {
+      method: "POST",
+      body: payload,
+      headers: { "Idempotency-Key": attempt.key },
+    });
+    store.set(KEY.result, result);
+    store.remove(KEY.attempt);
+    store.set(KEY.details, { ...details, notes: "" });
+    slotCache.clear();
+    state.step = "done";
+    saveUrl({ push: true });
+    submitting = false;
+    render({ focusHeading: true });
+    announce("Your appointment is booked.");
+    return;
+  } catch (error) {
+    if (error instanceof ApiError && error.ambiguous) {
+      attempt.pending = false;
+      store.set(KEY.attempt, attempt); // outcome unknown: keep the key for the retry
+    } else {
+      store.remove(KEY.attempt); // definitely refused: a new attempt gets a new key
+    }
+    if (error instanceof ApiError && error.code === "slot_unavailable") slotCache.clear();
+    setError(bookingError(error));
+  }
+  submitting = false;
+  await render();
+  const box = app.querySelector("[data-testid=booking-error]");
+  if (box) focus(box);
+}
+
+function section() {
+  return app.querySelector("section") || app;
+}
+
+function renderDone(section) {
+  const result = store.get(KEY.result);
+  const appointment = result.appointment;
+  const link = `${location.origin}/booking/${encodeURIComponent(appointment.id)}#token=${encodeURIComponent(result.manage_token)}`;
+  const copyStatus = h("span", { class: "status-line", role: "status" });
+  section.append(
+    heading("You're booked!"),
+    messageBox(
+      "success",
+      "",
+      `Thank you, ${appointment.client.name}. We look forward to seeing you.`,
+    ),
+    h(
+      "div",
+      { class: "card", "data-testid": "confirmation" },
+      h(
+        "dl",
+        { class: "summary" },
+        h("dt", {}, "Service"),
+        h("dd", { "data-testid": "done-service" }, appointment.service_name),
+        h("dt", {}, "Provider"),
+        h("dd", { "data-testid": "done-provider" }, appointment.provider_name),
+        h("dt", {}, "Date"),
+        h("dd", { "data-testid": "done-date" }, clock.longDate(appointment.start)),
+        h("dt", {}, "Time"),
+        h("dd", { "data-testid": "done-time" }, clock.range(appointment.start, appointment.end)),
+        h("dt", {}, "Name"),
+        h("dd", {}, appointment.client.name),
+        h("dt", {}, "Phone"),
+        h("dd", {}, appointment.client.phone),
+      ),
+    ),
+    h(
+      "div",
+      { class: "card" },
+      h("h3", {}, "Need to cancel or change it?"),
+      h(
+        "p",
+        {},
+        "Use your private link below. Keep it to yourself: anyone with it can change this booking.",
+      ),
+      h("a", { class: "manage-link", href: link, "data-testid": "manage-link" }, link),
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            onclick: async () => {
+              try {
+                await navigator.clipboard.writeText(link);
+                copyStatus.textContent = "Link copied.";
+              } catch {
+                copyStatus.textContent = "Could not copy: please select the link and copy it.";
+              }
+            },
+          },
+          "Copy link",
+        ),
+        copyStatus,
+      ),
+      phone() ? h("p", {}, "Questions? Call us at ", telLink(phone()), ".") : null,
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () => {
+            store.remove(KEY.result);
+            Object.assign(state, { serviceId: null, providerId: null, date: null, start: null });
+            go("service");
+          },
+        },
+        "Book another appointment",
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- choices
+function chooseService(id) {
+  if (id !== state.serviceId) {
+    Object.assign(state, { providerId: null, date: null, start: null });
+  }
+  state.serviceId = id;
+  clearError();
+  go("provider");
+}
+
+function chooseProvider(id) {
+  if (String(id) !== String(state.providerId)) state.start = null;
+  state.providerId = id;
+  clearError();
+  go("time");
+}
+
+function chooseTime(slot) {
+  state.start = slot.start;
+  state.date = clock.localDate(slot.start);
+  clearError();
+  go("details");
+}
+
+function chooseAnotherTime() {
+  state.start = null;
+  clearError();
+  go("time");
+}
+
+function chooseAlternative(alternative) {
+  state.start = alternative.start;
+  state.date = clock.localDate(alternative.start);
+  if (state.providerId !== "any") state.providerId = alternative.provider_id;
+  clearError();
+  state.step = "details";
+  saveUrl({ push: true });
+  render().then(() => {
+    focus(app.querySelector("[data-testid=summary]"));
+    announce(
+      `New time chosen: ${clock.when(alternative.start)} with ${alternative.provider_name}. Check your details and confirm.`,
+    );
+  });
+}
+
+// ---------------------------------------------------------------- start-up
+async function start() {
+  readUrl();
+  let loaded;
+  try {
+    loaded = await Promise.all([api("/api/business"), api("/api/services")]);
+  } catch (error) {
+    const box = loadFailure(error, () => {
+      app.replaceChildren(loadingLine("Loading…"));
+      start();
+    });
+    app.replaceChildren(h("h2", {}, "Book an appointment"), box);
+    focus(box);
+    return;
+  }
+  [business] = loaded;
+  services = loaded[1].services || [];
+  servicesPhone = loaded[1].phone || "";
+  clock = businessClock(business.timezone);
+  document.getElementById("business-name").textContent = business.name;
+  const headerPhone = document.getElementById("header-phone");
+  headerPhone.replaceChildren(phone() ? "Call " : "", telLink(phone()) || "");
+
+  // A refresh while the booking request was in flight: we do not know whether it went through.
+  const attempt = store.get(KEY.attempt);
+  if (attempt && attempt.pending) {
+    attempt.pending = false;
+    store.set(KEY.attempt, attempt);
+    if (!store.get(KEY.error)) {
+      setError({
+        kind: "interrupted",
+        code: "",
+        title: "Your booking was interrupted",
+        text:
+          "The page was reloaded before we heard back, so we cannot tell yet whether your booking went through. " +
+          "Press Confirm booking again — you will not be booked twice.",
+      });
+    }
+  }
+  window.addEventListener("popstate", () => {
+    readUrl();
+    render({ focusHeading: true });
+  });
+  await render();
+}
+
+start();

@@ -1,0 +1,74 @@
+// Tiny DOM helpers. Text always goes in as text nodes (never innerHTML), so names and notes typed
+// by clients cannot inject markup.
+
+/** h("button", {class: "x", onclick: fn}, "text", child) */
+export function h(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      node.addEventListener(key.slice(2), value);
+    } else if (key === "class") {
+      node.className = value;
+    } else if (key === "dataset") {
+      Object.assign(node.dataset, value);
+    } else if (key === "style" && typeof value === "object") {
+      Object.assign(node.style, value);
+    } else if (value === true) {
+      node.setAttribute(key, "");
+    } else {
+      node.setAttribute(key, String(value));
+    }
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Move keyboard and screen-reader focus to a node (headings get tabindex=-1 for this). */
+export function focus(node) {
+  if (!node) return;
+  if (!node.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(node.tagName)) {
+    node.setAttribute("tabindex", "-1");
+  }
+  node.focus({ preventScroll: false });
+}
+
+/** Say something politely through the page's live region. */
+export function announce(text) {
+  const region = document.getElementById("live-status");
+  if (!region) return;
+  region.textContent = "";
+  // A fresh text node after a tick makes screen readers repeat an identical message.
+  setTimeout(() => {
+    region.textContent = text;
+  }, 30);
+}
+
+export function telLink(phone) {
+  if (!phone) return null;
+  return h("a", { href: `tel:${String(phone).replace(/[^+\d]/g, "")}` }, phone);
+}
+
+/** A visible message box. kind: error | warning | success | info. */
+export function messageBox(kind, title, text, ...extra) {
+  return h(
+    "div",
+    {
+      class: `message ${kind}`,
+      role: kind === "error" ? "alert" : "status",
+      tabindex: "-1",
+      "data-testid": `message-${kind}`,
+    },
+    title ? h("h3", {}, title) : null,
+    text ? h("p", {}, text) : null,
+    ...extra,
+  );
+}

@@ -1,0 +1,606 @@
+// The client's manage page, /booking/{id}#token=...: view, cancel, or pick a new time.
+//
+// The manage token comes in the URL fragment (never sent to the server in a URL, so it never
+// lands in an access log) and goes to the API in the X-Manage-Token header or a POST body.
+// The page's own state (what the client is doing, an unseen error, the reschedule key) is kept
+// in sessionStorage so a refresh loses nothing.
+
+import { api, ApiError, describeError, newKey } from "./api.js";
+import { addDays, dayLabels, todayFrom } from "./time.js";
+import { businessClock } from "./time.js";
+import { announce, focus, h, messageBox, telLink } from "./dom.js";
+import { store } from "./store.js";
+
+const DAYS_SHOWN = 14;
+const app = document.getElementById("app");
+const appointmentId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+const KEY = {
+  token: `manage.token.${appointmentId}`,
+  ui: `manage.ui.${appointmentId}`,
+  error: `manage.error.${appointmentId}`,
+  attempt: `manage.attempt.${appointmentId}`,
+  tooLate: `manage.tooLate.${appointmentId}`,
+};
+
+let business = null;
+let clock = null;
+let appointment = null;
+let token = null;
+let notice = null; // a success message for the next render
+let busy = false;
+let providers = null;
+const slotCache = new Map();
+
+function readToken() {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromFragment) store.set(KEY.token, fromFragment);
+  return fromFragment || store.get(KEY.token);
+}
+
+function ui() {
+  return store.get(KEY.ui, { mode: null, providerId: null, date: null, start: null });
+}
+
+function setUi(changes) {
+  store.set(KEY.ui, { ...ui(), ...changes });
+}
+
+function phone() {
+  return (business && business.phone) || "";
+}
+
+function callUs() {
+  return phone() ? h("p", {}, "Call us: ", telLink(phone())) : null;
+}
+
+/** True when the change cutoff has passed (known from the API if it says, else from a refusal). */
+function tooLateToChange() {
+  if (store.get(KEY.tooLate)) return true;
+  const hours = Number(business.change_cutoff_hours);
+  if (!Number.isFinite(hours) || business.change_cutoff_hours === undefined) return false;
+  return new Date(appointment.start) - new Date(business.now) < hours * 3600000;
+}
+
+function isUpcoming() {
+  return appointment.status === "booked" && new Date(appointment.start) > new Date(business.now);
+}
+
+// ---------------------------------------------------------------- rendering
+function details() {
+  const statusText = {
+    booked: "Booked",
+    cancelled: "Cancelled",
+    completed: "Completed",
+    no_show: "Missed",
+  }[appointment.status];
+  return h(
+    "div",
+    { class: "card", "data-testid": "appointment" },
+    h(
+      "dl",
+      { class: "summary" },
+      h("dt", {}, "Status"),
+      h(
+        "dd",
+        {},
+        h("span", { class: `pill ${appointment.status}`, "data-testid": "status" }, statusText),
+      ),
+      h("dt", {}, "Service"),
+      h("dd", { "data-testid": "service" }, appointment.service_name),
+      h("dt", {}, "Provider"),
+      h("dd", { "data-testid": "provider" }, appointment.provider_name),
+      h("dt", {}, "Date"),
+      h("dd", { "data-testid": "date" }, clock.longDate(appointment.start)),
+      h("dt", {}, "Time"),
+      h("dd", { "data-testid": "time" }, clock.range(appointment.start, appointment.end)),
+      h("dt", {}, "Name"),
+      h("dd", {}, appointment.client.name),
+      h("dt", {}, "Phone"),
+      h("dd", {}, appointment.client.phone),
+      appointment.notes ? [h("dt", {}, "Notes"), h("dd", {}, appointment.notes)] : null,
+    ),
+  );
+}
+
+function errorBox(error) {
+  const extra = [];
+  if (error.alternatives && error.alternatives.length) {
+    extra.push(
+      h(
+        "ul",
+        { class: "alternatives", "aria-label": "Nearest free times" },
+        error.alternatives.map((alternative) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              {
+                type: "button",
+                "data-testid": "alternative",
+                onclick: () => {
+                  store.remove(KEY.error);
+                  setUi({
+                    mode: "reschedule",
+                    providerId: alternative.provider_id,
+                    date: clock.localDate(alternative.start),
+                    start: alternative.start,
+                  });
+                  render({ focusOn: "[data-testid=confirm-move]" });
+                },
+              },
+              `${clock.when(alternative.start)} with ${alternative.provider_name}`,
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+  if (error.callUs) extra.push(callUs());
+  const box = messageBox("error", error.title, error.text, ...extra);
+  box.dataset.testid = "manage-error";
+  box.dataset.code = error.code || error.kind || "";
+  return box;
+}
+
+function actionError(error, { write }) {
+  const words = describeError(error, { phone: phone(), write });
+  const stored = { ...words, alternatives: [], callUs: false };
+  if (error instanceof ApiError && error.code === "slot_unavailable") {
+    stored.alternatives = error.details.alternatives || [];
+    stored.title = stored.alternatives.length
+      ? "This time slot was just taken — here are the nearest free times"
+      : "This time slot was just taken — please choose another time";
+    stored.text = error.message;
+  }
+  if (error instanceof ApiError && error.code === "too_late_to_change") {
+    store.set(KEY.tooLate, true);
+    stored.callUs = true;
+  }
+  if (error instanceof ApiError && error.code === "not_found") stored.callUs = true;
+  return stored;
+}
+
+async function render({ focusOn = null } = {}) {
+  const state = ui();
+  const stored = store.get(KEY.error);
+  const section = h("section", { "aria-labelledby": "page-title" });
+  section.append(h("h1", { id: "page-title", tabindex: "-1" }, "Your appointment"));
+  if (notice) {
+    section.append(messageBox("success", "", notice));
+    notice = null;
+  }
+  if (stored) section.append(errorBox(stored));
+  section.append(details());
+
+  if (appointment.status === "cancelled") {
+    section.append(
+      messageBox(
+        "info",
+        "This appointment is cancelled",
+        "Its time is free again. You are welcome to book a new one.",
+        h("p", {}, h("a", { href: "/", class: "button" }, "Book a new appointment")),
+      ),
+    );
+  } else if (!isUpcoming()) {
+    section.append(
+      messageBox("info", "This appointment has passed", "Questions? We are happy to help.", callUs()),
+    );
+  } else if (tooLateToChange()) {
+    const box = messageBox(
+      "warning",
+      "Too late to change online",
+      "Changes and cancellations are no longer possible online this close to the appointment. Please call us and we will help.",
+      callUs(),
+    );
+    box.dataset.testid = "too-late";
+    section.append(box);
+  } else if (state.mode === "cancel") {
+    section.append(cancelPanel());
+  } else if (state.mode === "reschedule") {
+    section.append(await reschedulePanel(state));
+  } else {
+    section.append(
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            "data-testid": "start-reschedule",
+            onclick: () => {
+              store.remove(KEY.error);
+              setUi({ mode: "reschedule", providerId: appointment.provider_id, date: null, start: null });
+              render({ focusOn: "#reschedule-title" });
+            },
+          },
+          "Pick a new time",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            "data-testid": "start-cancel",
+            onclick: () => {
+              store.remove(KEY.error);
+              setUi({ mode: "cancel" });
+              render({ focusOn: "#cancel-title" });
+            },
+          },
+          "Cancel appointment",
+        ),
+      ),
+    );
+    if (phone()) section.append(h("p", {}, "Questions? Call us at ", telLink(phone()), "."));
+  }
+  app.replaceChildren(section);
+  const target =
+    (focusOn && section.querySelector(focusOn)) || (stored && section.querySelector(".message.error"));
+  if (target) focus(target);
+}
+
+function cancelPanel() {
+  const status = h("p", { class: "status-line", role: "status" });
+  const yes = h(
+    "button",
+    {
+      type: "button",
+      class: "danger",
+      "data-testid": "confirm-cancel",
+      onclick: async () => {
+        if (busy) return;
+        busy = true;
+        yes.disabled = true;
+        status.textContent = "Cancelling…";
+        status.classList.add("loading");
+        try {
+          const data = await api("/api/booking/cancel", {
+            method: "POST",
+            body: { appointment_id: appointmentId, manage_token: token },
+          });
+          appointment = data.appointment;
+          store.remove(KEY.error);
+          setUi({ mode: null });
+          notice = "Your appointment is cancelled.";
+          announce(notice);
+        } catch (error) {
+          store.set(KEY.error, actionError(error, { write: false }));
+        }
+        busy = false;
+        render({ focusOn: "#page-title" });
+      },
+    },
+    "Yes, cancel it",
+  );
+  return h(
+    "div",
+    { class: "card", "data-testid": "cancel-panel" },
+    h("h2", { id: "cancel-title", tabindex: "-1" }, "Cancel this appointment?"),
+    h(
+      "p",
+      {},
+      `${appointment.service_name} with ${appointment.provider_name} on ${clock.when(appointment.start)}.`,
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      yes,
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          onclick: () => {
+            setUi({ mode: null });
+            render({ focusOn: "[data-testid=start-cancel]" });
+          },
+        },
+        "Keep my appointment",
+      ),
+    ),
+    status,
+  );
+}
+
+async function loadSlots(providerId) {
+  const key = String(providerId);
+  const cached = slotCache.get(key);
+  if (cached && Date.now() - cached.at < 30000) return cached.slots;
+  const query = new URLSearchParams({
+    service_id: appointment.service_id,
+    date: todayFrom(business.now),
+    days: DAYS_SHOWN,
+    provider_id: providerId,
+  });
+  const data = await api(`/api/availability?${query}`);
+  slotCache.set(key, { at: Date.now(), slots: data.slots || [] });
+  return data.slots || [];
+}
+
+async function reschedulePanel(state) {
+  const panel = h(
+    "div",
+    { class: "card", "data-testid": "reschedule-panel" },
+    h("h2", { id: "reschedule-title", tabindex: "-1" }, "Pick a new time"),
+    h(
+      "p",
+      {},
+      `Times are shown in our local time (${clock.zoneName(business.now)}). Your current time stays booked until you confirm the new one.`,
+    ),
+  );
+  const closeButton = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      onclick: () => {
+        setUi({ mode: null, start: null });
+        store.remove(KEY.error);
+        render({ focusOn: "[data-testid=start-reschedule]" });
+      },
+    },
+    "Keep the current time",
+  );
+  let slots;
+  try {
+    if (!providers) {
+      const data = await api(
+        `/api/providers?service_id=${encodeURIComponent(appointment.service_id)}`,
+      );
+      providers = data.providers || [];
+    }
+    slots = await loadSlots(state.providerId || appointment.provider_id);
+  } catch (error) {
+    const words = describeError(error, { phone: phone() });
+    panel.append(
+      messageBox(
+        "error",
+        words.title,
+        words.text,
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", onclick: () => render({ focusOn: "#reschedule-title" }) }, "Try again"),
+          closeButton,
+        ),
+      ),
+    );
+    return panel;
+  }
+
+  const providerId = state.providerId || appointment.provider_id;
+  const select = h(
+    "select",
+    {
+      id: "new-provider",
+      onchange: () => {
+        setUi({ providerId: Number(select.value), start: null });
+        render({ focusOn: "#new-provider" });
+      },
+    },
+    (providers.some((p) => p.id === appointment.provider_id)
+      ? providers
+      : [{ id: appointment.provider_id, name: appointment.provider_name }, ...providers]
+    ).map((p) =>
+      h("option", { value: p.id, selected: p.id === providerId }, p.name),
+    ),
+  );
+  panel.append(h("div", { class: "field" }, h("label", { for: "new-provider" }, "Provider"), select));
+
+  const today = todayFrom(business.now);
+  const days = Array.from({ length: DAYS_SHOWN }, (_, i) => addDays(today, i));
+  const byDay = new Map(days.map((day) => [day, []]));
+  for (const slot of slots) byDay.get(clock.localDate(slot.start))?.push(slot);
+  let date = state.date;
+  if (!byDay.get(date)?.length) date = days.find((day) => byDay.get(day).length) || today;
+
+  if (state.start) {
+    const status = h("p", { class: "status-line", role: "status" });
+    const confirm = h(
+      "button",
+      { type: "button", "data-testid": "confirm-move", onclick: () => move(confirm, status) },
+      "Confirm new time",
+    );
+    const chosenProvider = providers.find((p) => p.id === providerId);
+    panel.append(
+      h(
+        "div",
+        { class: "message info", "data-testid": "move-summary" },
+        h("p", {}, `New time: ${clock.when(state.start)} with ${chosenProvider ? chosenProvider.name : appointment.provider_name}.`),
+        h(
+          "div",
+          { class: "actions" },
+          confirm,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: () => {
+                setUi({ start: null });
+                render({ focusOn: "#reschedule-title" });
+              },
+            },
+            "Choose a different time",
+          ),
+        ),
+        status,
+      ),
+    );
+    panel.append(h("div", { class: "actions" }, closeButton));
+    return panel;
+  }
+
+  if (!slots.length) {
+    panel.append(
+      messageBox("warning", "No free times in the next two weeks", "Try another provider, or call us.", callUs()),
+      h("div", { class: "actions" }, closeButton),
+    );
+    return panel;
+  }
+  panel.append(
+    h("h3", {}, "Date"),
+    h(
+      "ul",
+      { class: "dates", "aria-label": "Dates" },
+      days.map((day) => {
+        const labels = dayLabels(day);
+        const count = byDay.get(day).length;
+        return h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: "date-button",
+              "data-testid": "date",
+              "data-date": day,
+              "aria-pressed": String(day === date),
+              "aria-label": `${labels.long}${count ? `, ${count} free times` : ", no free times"}`,
+              disabled: count === 0,
+              onclick: () => {
+                setUi({ date: day, start: null });
+                render({ focusOn: `[data-date="${day}"]` });
+              },
+            },
+            h("span", { class: "dow" }, labels.dow),
+            h("span", { class: "day" }, labels.monthDay),
+            h("span", { class: "note" }, count ? `${count} free` : "Full"),
+          ),
+        );
+      }),
+    ),
+    h("h3", { id: "new-times-title" }, `Free times on ${dayLabels(date).long}`),
+    h(
+      "ul",
+      { class: "times", "aria-labelledby": "new-times-title" },
+      (byDay.get(date) || []).map((slot) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: "time-button",
+              "data-testid": "time",
+              "data-start": slot.start,
+              "aria-label": clock.timeWithZone(slot.start),
+              onclick: () => {
+                setUi({ date, start: slot.start, providerId });
+                render({ focusOn: "[data-testid=confirm-move]" });
+              },
+            },
+            clock.time(slot.start),
+          ),
+        ),
+      ),
+    ),
+    h("div", { class: "actions" }, closeButton),
+  );
+  return panel;
+}
+
+async function move(button, status) {
+  if (busy) return;
+  const state = ui();
+  const body = { appointment_id: appointmentId, manage_token: token, new_start: state.start };
+  if (state.providerId && state.providerId !== appointment.provider_id) {
+    body.provider_id = state.providerId;
+  }
+  // Same rule as booking: one key per intended change, kept across a refresh or a lost answer.
+  const fingerprint = JSON.stringify(body);
+  let attempt = store.get(KEY.attempt);
+  if (!attempt || attempt.fingerprint !== fingerprint) attempt = { key: newKey(), fingerprint };
+  store.set(KEY.attempt, attempt);
+  busy = true;
+  button.disabled = true;
+  status.textContent = "Moving your appointment…";
+  status.classList.add("loading");
+  try {
+    const data = await api("/api/booking/reschedule", {
+      method: "POST",
+      body,
+      headers: { "Idempotency-Key": attempt.key },
+    });
+    appointment = data.appointment;
+    store.remove(KEY.attempt);
+    store.remove(KEY.error);
+    slotCache.clear();
+    setUi({ mode: null, start: null, date: null });
+    notice = `Done: your appointment is now ${clock.when(appointment.start)} with ${appointment.provider_name}.`;
+    announce(notice);
+  } catch (error) {
+    if (!(error instanceof ApiError) || !error.ambiguous) store.remove(KEY.attempt);
+    if (error instanceof ApiError && error.code === "slot_unavailable") {
+      slotCache.clear();
+      setUi({ start: null });
+    }
+    store.set(KEY.error, actionError(error, { write: true }));
+  }
+  busy = false;
+  render({ focusOn: "#page-title" });
+}
+
+// ---------------------------------------------------------------- start-up
+function fatal(title, text, retry) {
+  const box = messageBox(
+    "error",
+    title,
+    text,
+    callUs(),
+    retry
+      ? h("div", { class: "actions" }, h("button", { type: "button", onclick: retry }, "Try again"))
+      : null,
+  );
+  box.dataset.testid = "manage-error";
+  app.replaceChildren(h("h1", { tabindex: "-1" }, "Your appointment"), box);
+  focus(box);
+}
+
+async function start() {
+  token = readToken();
+  try {
+    business = await api("/api/business");
+  } catch (error) {
+    const words = describeError(error);
+    fatal(words.title, words.text, () => start());
+    return;
+  }
+  clock = businessClock(business.timezone);
+  document.getElementById("business-name").textContent = business.name;
+  document
+    .getElementById("header-phone")
+    .replaceChildren(phone() ? "Call " : "", telLink(phone()) || "");
+  if (!appointmentId || !token) {
+    fatal(
+      "This link is incomplete",
+      "The link to your appointment is missing its private code. Please open the full link from your confirmation, or call us.",
+    );
+    return;
+  }
+  try {
+    const data = await api(`/api/booking/${encodeURIComponent(appointmentId)}`, {
+      headers: { "X-Manage-Token": token },
+    });
+    appointment = data.appointment;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      fatal(
+        "We could not find this appointment",
+        "Please check that you opened the whole link from your confirmation, or call us.",
+      );
+    } else {
+      const words = describeError(error, { phone: phone() });
+      fatal(words.title, words.text, () => start());
+    }
+    return;
+  }
+  document.title = `Your appointment — ${business.name}`;
+  await render();
+}
+
+start();
