@@ -20,7 +20,7 @@ from loguru import logger
 from starlette.concurrency import run_in_threadpool
 
 from http_api import web
-from http_api.errors import install_error_handlers
+from http_api.errors import install_error_handlers, normalize_openapi
 from http_api.ratelimit import RateLimiter
 from http_api.request_log import RequestLogMiddleware, configure_logging
 from http_api.routes import admin, booking, notifications, public
@@ -92,6 +92,15 @@ def create_app(
         # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
         app.router.routes.extend(mcp.routes)
     app.include_router(web.router)  # last: the web pages may own broad paths
+
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = normalize_openapi(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

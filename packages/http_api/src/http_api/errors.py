@@ -137,6 +137,43 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
+def _openapi_error_entry(status: int) -> dict[str, Any]:
+    entry = error_responses(status)[status]
+    content: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+    content.update(entry.get("content", {}).get("application/json", {}))
+    return {"description": entry["description"], "content": {"application/json": content}}
+
+
+def normalize_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """Make the generated document tell the truth about errors, for every router (ours and the
+    other routers included in the app):
+
+    - FastAPI's default 422 (``HTTPValidationError``, a ``{detail}`` body we never send) becomes
+      the error schema;
+    - every ``/api/`` operation declares 503 (the database can always be unreachable).
+    """
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    if "ErrorBody" not in components:
+        schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components["ErrorBody"] = schema
+    default_422 = {"$ref": "#/components/schemas/HTTPValidationError"}
+    for path, item in document.get("paths", {}).items():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            unprocessable = responses.get("422", {})
+            schema = unprocessable.get("content", {}).get("application/json", {}).get("schema")
+            if schema == default_422:
+                responses["422"] = _openapi_error_entry(422)
+            if path.startswith("/api/") and "503" not in responses:
+                responses["503"] = _openapi_error_entry(503)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return document
+
+
 #: What any endpoint that reads the database can answer.
 READ_ERRORS = (503,)
 #: What an endpoint with parameters or a body can answer besides.

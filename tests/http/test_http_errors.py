@@ -1,0 +1,171 @@
+"""The one error shape for everything, the rate limit, and the OpenAPI declarations."""
+
+from __future__ import annotations
+
+import pytest
+from booking_core import BookingSettings, FixedClock
+from booking_core.errors import ERROR_HTTP_STATUS
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from http_api.app import create_app
+from http_api.ratelimit import RateLimiter
+from http_helpers import ADMIN, CONSULTATION, assert_error, book, booking_body
+
+
+def test_unknown_route_and_wrong_method(client: TestClient) -> None:
+    assert_error(client.get("/api/nothing-here"), 404, "not_found")
+    wrong_method = client.delete("/api/services")
+    assert_error(wrong_method, 405, "method_not_allowed")
+    assert wrong_method.headers["allow"] == "GET"
+
+
+def test_malformed_json_is_a_validation_error(client: TestClient) -> None:
+    response = client.post(
+        "/api/booking/create",
+        content=b'{"service_id": 2,',
+        headers={"content-type": "application/json"},
+    )
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"]["fields"] == {"body": "not valid JSON"}
+
+
+def test_missing_and_wrong_fields_are_named_not_echoed(client: TestClient) -> None:
+    response = client.post(
+        "/api/booking/create",
+        json={"service_id": "two", "start": "2026-12-02T10:00", "client": {"name": "Jane"}},
+    )
+    error = assert_error(response, 422, "validation_error")
+    assert set(error["details"]["fields"]) == {"service_id", "client.phone"}
+    assert "two" not in response.text  # submitted values are never echoed back
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "service_id=2",
+        "service_id=2&date=2026-13-01",
+        "service_id=2&date=2026-12-02&days=0",
+        "service_id=2&date=2026-12-02&days=32",
+        "service_id=0&date=2026-12-02",
+        "service_id=99999999999&date=2026-12-02",
+        "service_id=2&date=9999-12-31&days=31",
+    ],
+)
+def test_bad_availability_queries_are_validation_errors(client: TestClient, query: str) -> None:
+    assert_error(client.get(f"/api/availability?{query}"), 422, "validation_error")
+
+
+def test_unknown_service_is_not_found(client: TestClient) -> None:
+    assert_error(client.get("/api/availability?service_id=77&date=2026-12-02"), 404, "not_found")
+
+
+def test_text_the_database_cannot_store_is_refused(client: TestClient) -> None:
+    response = book(client, "2026-12-02T10:00", name="Jane\x00Doe")
+    assert_error(response, 422, "validation_error")
+    too_long = client.post(
+        "/api/admin/providers", json={"name": "Dana", "title": "x" * 500}, headers=ADMIN
+    )
+    assert_error(too_long, 422, "validation_error")
+
+
+def test_database_unreachable_is_503(settings: BookingSettings, clock: FixedClock) -> None:
+    unreachable = settings.model_copy(
+        update={"database_url": "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"}
+    )
+    app = create_app(unreachable, clock=clock)
+    client = TestClient(app)
+    error = assert_error(client.get("/api/services"), 503, "service_unavailable")
+    assert "try again" in error["message"].lower()
+    created = client.post("/api/booking/create", json=booking_body("2026-12-02T10:00"))
+    assert_error(created, 503, "service_unavailable")
+    app.state.uow.engine.dispose()
+
+
+def test_no_active_service_still_gives_the_phone(client: TestClient) -> None:
+    for service in client.get("/api/admin/services", headers=ADMIN).json()["services"]:
+        response = client.patch(
+            f"/api/admin/services/{service['id']}", json={"active": False}, headers=ADMIN
+        )
+        assert response.status_code == 200, response.text
+    body = client.get("/api/services").json()
+    assert body == {"services": [], "phone": "+1 (312) 555-0142"}
+
+
+# --- rate limit ---------------------------------------------------------------------------------
+@pytest.fixture
+def limited_client(app: FastAPI) -> TestClient:
+    app.state.rate_limiter = RateLimiter(per_minute=3)
+    return TestClient(app)
+
+
+def test_public_posts_over_the_limit_get_429_with_retry_after(limited_client: TestClient) -> None:
+    statuses = [
+        book(limited_client, f"2026-12-0{day}T10:00", service_id=CONSULTATION).status_code
+        for day in (2, 3, 4)
+    ]
+    assert statuses == [201, 201, 201]
+    refused = book(limited_client, "2026-12-07T10:00", service_id=CONSULTATION)
+    error = assert_error(refused, 429, "rate_limited")
+    retry_after = int(refused.headers["retry-after"])
+    assert 1 <= retry_after <= 60
+    assert error["details"]["retry_after"] == retry_after
+    # Cancel and reschedule count too; reads do not.
+    assert_error(
+        limited_client.post("/api/booking/cancel", json={"appointment_id": "x"}),
+        429,
+        "rate_limited",
+    )
+    assert limited_client.get("/api/services").status_code == 200
+
+
+def test_admin_requests_are_not_limited(limited_client: TestClient) -> None:
+    for day in (2, 3, 4, 7, 8):
+        response = book(
+            limited_client, f"2026-12-0{day}T10:00", service_id=CONSULTATION, headers=ADMIN
+        )
+        assert response.status_code == 201, response.text
+
+
+def test_the_limit_is_a_sliding_minute_per_address() -> None:
+    now = [1000.0]
+    limiter = RateLimiter(per_minute=2, monotonic=lambda: now[0])
+    assert limiter.hit("a") is None
+    now[0] += 30
+    assert limiter.hit("a") is None
+    assert limiter.hit("a") == 30  # the first hit leaves the window in 30 s
+    assert limiter.hit("b") is None  # another address has its own budget
+    now[0] += 30.5
+    assert limiter.hit("a") is None
+    assert RateLimiter(per_minute=0).hit("a") is None  # 0 turns the limit off
+
+
+def test_rate_limit_setting_reaches_the_app(settings: BookingSettings) -> None:
+    app = create_app(settings.model_copy(update={"rate_limit_per_minute": 7}))
+    assert app.state.rate_limiter.per_minute == 7
+    app.state.uow.engine.dispose()
+
+
+# --- OpenAPI --------------------------------------------------------------------------------------
+def test_openapi_declares_the_error_schema_for_every_error_status(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if path.startswith("/api/")
+    ]
+    assert len(operations) >= 25
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        assert "503" in responses, (method, path)
+        for status, response in responses.items():
+            if int(status) >= 400:
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+    create = document["paths"]["/api/booking/create"]["post"]["responses"]
+    assert {"201", "401", "404", "409", "422", "429", "503"} <= set(create)
+    assert "slot_unavailable" in create["409"]["description"]
+    assert create["409"]["content"]["application/json"]["example"]["error"]["details"][
+        "alternatives"
+    ]
+    assert set(ERROR_HTTP_STATUS.values()) <= {401, 404, 409, 422, 429, 503} | {400}
