@@ -1,38 +1,27 @@
 """Helpers for the MCP tool server tests: a started HTTP server and the SDK's real clients.
 
 The HTTP server is uvicorn on a random free port, in a thread, serving
-``http_api.app.create_app`` (the real app, with /api and /mcp); while that app does not exist
-yet, a minimal Starlette app mounting ``mcp_http_app`` the way its docstring says. Tests that need
-the /api endpoints are skipped until then.
+``http_api.app.create_app``: the real app, with /api and /mcp, as ``booking serve`` runs it.
 """
 
 from __future__ import annotations
 
-import inspect
 import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
 import httpx
 import httpx2
-import pytest
 import uvicorn
-from ai_tools.http import mcp_http_app
 from booking_core import BookingSettings, UnitOfWork
+from http_api.app import create_app
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
-from starlette.applications import Starlette
-
-try:
-    from http_api.app import create_app
-except ImportError:  # the http_api engineer's app is not there yet
-    create_app = None
 
 AI_TOKEN = "ai-test-token"
 ADMIN_TOKEN = "admin-test-token"
@@ -40,27 +29,10 @@ CALLER = "+13125550177"  # E.164 of (312) 555-0177
 
 T = TypeVar("T")
 
-needs_http_api = pytest.mark.skipif(
-    create_app is None, reason="http_api.app.create_app does not exist yet"
-)
-
 
 def build_app(uow: UnitOfWork, settings: BookingSettings) -> Any:
-    """The real app when it exists, else the documented minimal mounting of mcp_http_app."""
-    if create_app is not None:
-        offered = {"settings": settings, "uow": uow, "clock": uow.clock, "engine": uow.engine}
-        accepted = inspect.signature(create_app).parameters
-        return create_app(**{k: v for k, v in offered.items() if k in accepted})
-    mcp = mcp_http_app(uow, settings)
-
-    @asynccontextmanager
-    async def lifespan(_app: Starlette):  # type: ignore[no-untyped-def]
-        async with mcp.lifespan():
-            yield
-
-    app = Starlette(lifespan=lifespan)
-    app.router.routes.extend(mcp.routes)
-    return app
+    """A fresh app (a session manager runs once) on the test's engine and fixed clock."""
+    return create_app(settings=settings, clock=uow.clock, engine=uow.engine)
 
 
 @dataclass

@@ -15,9 +15,7 @@ from mcp_helpers import (
     AI_TOKEN,
     CALLER,
     RunningServer,
-    create_app,
     error_code,
-    needs_http_api,
     ok,
     text_of,
     with_mcp,
@@ -176,7 +174,6 @@ def test_slots_are_short_with_iso_and_readable_times(http_server):
 # --- booking as the AI ------------------------------------------------------------------------
 
 
-@needs_http_api
 def test_ai_booking_is_on_the_calendar_and_the_same_slot_over_http_gets_409(http_server):
     async def scenario(client: Client) -> Any:
         return ok(await book(client))
@@ -256,11 +253,17 @@ def test_cancel_frees_and_reschedule_moves_the_slot(http_server):
             )
         )
         after_cancel = await slot_starts(client)
-        return booked, after_booking, moved, after_move, taken, cancelled, after_cancel
+        twice = ok(
+            await client.call_tool(
+                "cancel_appointment", {"appointment_id": booked["id"], "client_phone": ANN}
+            )
+        )
+        return booked, after_booking, moved, after_move, taken, cancelled, after_cancel, twice
 
-    booked, after_booking, moved, after_move, taken, cancelled, after_cancel = with_mcp(
+    booked, after_booking, moved, after_move, taken, cancelled, after_cancel, twice = with_mcp(
         http_server.mcp_url, scenario
     )
+    assert twice["status"] == "cancelled", "cancelling twice is harmless"
     assert THURSDAY_10 not in after_booking
     assert new_start in after_booking
     assert (moved["id"], moved["start"], moved["status"]) == (booked["id"], new_start, "booked")
@@ -269,8 +272,7 @@ def test_cancel_frees_and_reschedule_moves_the_slot(http_server):
     assert error_code(taken) == "slot_unavailable"
     assert cancelled["status"] == "cancelled"
     assert new_start in after_cancel and THURSDAY_10 in after_cancel
-    if create_app is not None:  # the web sees the same
-        assert new_start in http_slot_starts(http_server)
+    assert new_start in http_slot_starts(http_server)  # the web sees the same
 
 
 def test_a_retried_booking_with_the_same_idempotency_key_books_once(http_server):
@@ -361,6 +363,16 @@ def test_the_caller_number_header_overrides_the_phone_argument(http_server):
     assert ok(with_mcp(http_server.mcp_url, cancel_as_caller, caller=CALLER))["status"] == (
         "cancelled"
     )
+
+
+def test_a_withheld_caller_number_falls_back_to_the_phone_argument(http_server):
+    async def scenario(client: Client) -> Any:
+        booked = ok(await book(client))
+        found = ok(await client.call_tool("find_appointments", {"client_phone": ANN}))
+        return booked, found
+
+    booked, found = with_mcp(http_server.mcp_url, scenario, caller="anonymous")
+    assert [a["id"] for a in found["appointments"]] == [booked["id"]]
 
 
 # --- the endpoint -----------------------------------------------------------------------------

@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 from booking_core import ERROR_HTTP_STATUS
 from mcp import Client
-from mcp_helpers import RunningServer, error_code, needs_http_api, ok, with_mcp
-
-pytestmark = needs_http_api
+from mcp_helpers import RunningServer, error_code, ok, with_mcp
 
 SLOT_QUERIES = [
     {"service_id": 2, "date": "2026-12-01", "days": 3},

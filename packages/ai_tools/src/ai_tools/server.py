@@ -41,6 +41,7 @@ from booking_core import (
     reschedule_appointment as core_reschedule,
 )
 from booking_core.domain.contact import normalize_phone
+from booking_core.errors import ValidationFailed
 from booking_core.services import catalog
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -292,8 +293,15 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     def caller_phone(ctx: Context | None, client_phone: str) -> str:
         """The caller's E.164 number: the caller-number header when present, else the argument."""
         headers = ctx.headers if ctx is not None else None
-        supplied = headers.get(settings.caller_header) if headers else None
-        return normalize_phone((supplied or "").strip() or client_phone, field="client_phone")
+        supplied = (headers.get(settings.caller_header) or "").strip() if headers else ""
+        if supplied:
+            try:
+                return normalize_phone(supplied, field="client_phone")
+            except ValidationFailed:
+                # A withheld caller ID ("anonymous", "restricted") is no number: fall back to
+                # the one the caller gives, exactly as without the header.
+                pass
+        return normalize_phone(client_phone, field="client_phone")
 
     @server.tool(
         title="Business info and today's date",
