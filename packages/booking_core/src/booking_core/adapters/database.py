@@ -22,7 +22,8 @@ def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (a round trip per transaction): a connection the server dropped is
+    # invalidated on first use and the unit of work retries the transaction on a new one.
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(url, **kwargs)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from booking_core.adapters import tables as t
 from booking_core.domain.model import (
@@ -40,6 +41,78 @@ _appointment_from = (
     t.appointments.join(t.providers, t.providers.c.id == t.appointments.c.provider_id)
     .join(t.services, t.services.c.id == t.appointments.c.service_id)
     .join(t.clients, t.clients.c.id == t.appointments.c.client_id)
+)
+
+
+# Prebuilt statements for the booking hot path: executed with parameter dicts, they skip
+# SQLAlchemy's per-call statement construction and cache-key work (most of a create's CPU time).
+_p = sa.bindparam
+_SERVICE_BY_ID = sa.select(t.services).where(t.services.c.id == _p("id"))
+_PROVIDER_BY_ID = sa.select(t.providers).where(t.providers.c.id == _p("id"))
+_OFFERING_PROVIDERS = (
+    sa.select(t.providers, t.provider_services.c.duration_minutes.label("offered_minutes"))
+    .join(t.provider_services, t.provider_services.c.provider_id == t.providers.c.id)
+    .where(t.provider_services.c.service_id == _p("service_id"))
+    .order_by(t.providers.c.id)
+)
+_HOURS_FOR = (
+    sa.select(t.working_hours)
+    .where(t.working_hours.c.provider_id.in_(_p("ids", expanding=True)))
+    .order_by(
+        t.working_hours.c.provider_id, t.working_hours.c.weekday, t.working_hours.c.start_time
+    )
+)
+_CLIENT_BY_PHONE = sa.select(t.clients).where(t.clients.c.phone == _p("phone"))
+_INSERT_CLIENT = sa.insert(t.clients).returning(t.clients.c.id)
+_UPDATE_CLIENT = (
+    sa.update(t.clients)
+    .where(t.clients.c.id == _p("client_id"))
+    .values(name=_p("name"), email=_p("email"))
+)
+_INSERT_APPOINTMENT = sa.insert(t.appointments)
+_INSERT_RESERVATION = sa.insert(t.reservations)
+_INSERT_EVENT = sa.insert(t.appointment_events)
+_RELEASE = sa.delete(t.reservations).where(t.reservations.c.appointment_id == _p("appointment_id"))
+_APPOINTMENT_BY_ID = (
+    sa.select(*_appointment_columns)
+    .select_from(_appointment_from)
+    .where(t.appointments.c.id == _p("appointment_id"))
+)
+_CLIENT_APPOINTMENTS = (
+    sa.select(*_appointment_columns)
+    .select_from(_appointment_from)
+    .where(t.appointments.c.client_id == _p("client_id"), t.appointments.c.end_at > _p("after"))
+    .order_by(t.appointments.c.start_at)
+)
+_CLOSURES_BETWEEN = (
+    sa.select(t.closures)
+    .where(t.closures.c.date >= _p("first"), t.closures.c.date <= _p("last"))
+    .order_by(t.closures.c.date)
+)
+_TIME_OFF_BETWEEN = (
+    sa.select(t.time_off)
+    .where(
+        t.time_off.c.provider_id.in_(_p("ids", expanding=True)),
+        t.time_off.c.end_at > _p("start", type_=t.UTCDateTime),
+        t.time_off.c.start_at < _p("end", type_=t.UTCDateTime),
+    )
+    .order_by(t.time_off.c.start_at)
+)
+_r = t.reservations
+_RESERVATIONS_SQLITE = sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
+    _r.c.resource_kind == _p("kind"),
+    _r.c.resource_id.in_(_p("ids", expanding=True)),
+    _r.c.start_at < _p("end", type_=t.UTCDateTime),
+    _r.c.end_at > _p("start", type_=t.UTCDateTime),
+)
+# On PostgreSQL the range operator uses the GiST index behind the exclusion constraint; the ids
+# go as an int4 array like the column (an int2 parameter keeps the index from filtering on it).
+_RESERVATIONS_POSTGRES = sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
+    _r.c.resource_kind == _p("kind"),
+    _r.c.resource_id == sa.func.any(_p("id_array", type_=postgresql.ARRAY(sa.Integer))),
+    sa.func.tstzrange(_r.c.start_at, _r.c.end_at, "[)").op("&&")(
+        sa.func.tstzrange(_p("start", type_=t.UTCDateTime), _p("end", type_=t.UTCDateTime), "[)")
+    ),
 )
 
 
@@ -108,7 +181,7 @@ class Repository:
 
     # --- providers -------------------------------------------------------------------------
     def get_provider(self, provider_id: int) -> Provider | None:
-        row = self._execute(sa.select(t.providers).where(t.providers.c.id == provider_id)).first()
+        row = self._execute(_PROVIDER_BY_ID, {"id": provider_id}).first()
         return _provider(row) if row else None
 
     def list_providers(self, active_only: bool = True) -> list[Provider]:
@@ -133,7 +206,7 @@ class Repository:
 
     # --- services --------------------------------------------------------------------------
     def get_service(self, service_id: int) -> Service | None:
-        row = self._execute(sa.select(t.services).where(t.services.c.id == service_id)).first()
+        row = self._execute(_SERVICE_BY_ID, {"id": service_id}).first()
         return _service(row) if row else None
 
     def list_services(self, active_only: bool = True) -> list[Service]:
@@ -172,6 +245,13 @@ class Repository:
             for row in self._execute(query)
         ]
 
+    def offering_providers(self, service_id: int) -> list[tuple[Provider, int | None]]:
+        """Every provider offering the service (active or not), with their own duration."""
+        return [
+            (_provider(row), row.offered_minutes)
+            for row in self._execute(_OFFERING_PROVIDERS, {"service_id": service_id})
+        ]
+
     def replace_offerings(self, provider_id: int, offerings: Sequence[Offering]) -> None:
         self._execute(
             sa.delete(t.provider_services).where(t.provider_services.c.provider_id == provider_id)
@@ -191,14 +271,19 @@ class Repository:
 
     # --- working hours ---------------------------------------------------------------------
     def working_hours(self, provider_ids: Iterable[int] | None = None) -> list[WorkingHours]:
-        query = sa.select(t.working_hours).order_by(
-            t.working_hours.c.provider_id, t.working_hours.c.weekday, t.working_hours.c.start_time
-        )
         if provider_ids is not None:
-            query = query.where(t.working_hours.c.provider_id.in_(list(provider_ids)))
+            rows = self._execute(_HOURS_FOR, {"ids": list(provider_ids)})
+        else:
+            rows = self._execute(
+                sa.select(t.working_hours).order_by(
+                    t.working_hours.c.provider_id,
+                    t.working_hours.c.weekday,
+                    t.working_hours.c.start_time,
+                )
+            )
         return [
             WorkingHours(row.provider_id, row.weekday, row.start_time, row.end_time, row.id)
-            for row in self._execute(query)
+            for row in rows
         ]
 
     def replace_working_hours(self, provider_id: int, hours: Sequence[WorkingHours]) -> None:
@@ -226,16 +311,21 @@ class Repository:
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[TimeOff]:
-        query = sa.select(t.time_off).order_by(t.time_off.c.start_at)
-        if provider_ids is not None:
-            query = query.where(t.time_off.c.provider_id.in_(list(provider_ids)))
-        if start is not None:
-            query = query.where(t.time_off.c.end_at > start)
-        if end is not None:
-            query = query.where(t.time_off.c.start_at < end)
+        if provider_ids is not None and start is not None and end is not None:
+            rows = self._execute(
+                _TIME_OFF_BETWEEN, {"ids": list(provider_ids), "start": start, "end": end}
+            )
+        else:
+            query = sa.select(t.time_off).order_by(t.time_off.c.start_at)
+            if provider_ids is not None:
+                query = query.where(t.time_off.c.provider_id.in_(list(provider_ids)))
+            if start is not None:
+                query = query.where(t.time_off.c.end_at > start)
+            if end is not None:
+                query = query.where(t.time_off.c.start_at < end)
+            rows = self._execute(query)
         return [
-            TimeOff(row.provider_id, row.start_at, row.end_at, row.reason, row.id)
-            for row in self._execute(query)
+            TimeOff(row.provider_id, row.start_at, row.end_at, row.reason, row.id) for row in rows
         ]
 
     def add_time_off(self, entry: TimeOff) -> TimeOff:
@@ -256,12 +346,16 @@ class Repository:
         return result.rowcount > 0
 
     def closures(self, first: date | None = None, last: date | None = None) -> list[Closure]:
-        query = sa.select(t.closures).order_by(t.closures.c.date)
-        if first is not None:
-            query = query.where(t.closures.c.date >= first)
-        if last is not None:
-            query = query.where(t.closures.c.date <= last)
-        return [Closure(row.date, row.reason) for row in self._execute(query)]
+        if first is not None and last is not None:
+            rows = self._execute(_CLOSURES_BETWEEN, {"first": first, "last": last})
+        else:
+            query = sa.select(t.closures).order_by(t.closures.c.date)
+            if first is not None:
+                query = query.where(t.closures.c.date >= first)
+            if last is not None:
+                query = query.where(t.closures.c.date <= last)
+            rows = self._execute(query)
+        return [Closure(row.date, row.reason) for row in rows]
 
     def add_closure(self, closure: Closure) -> bool:
         if self._execute(sa.select(t.closures).where(t.closures.c.date == closure.date)).first():
@@ -278,31 +372,22 @@ class Repository:
         return self._execute(sa.delete(t.closures).where(t.closures.c.date == day)).rowcount > 0
 
     # --- busy time -------------------------------------------------------------------------
-    def _overlapping(self, table: sa.Table, start: datetime, end: datetime) -> Any:
-        if self.is_postgresql:
-            # Uses the GiST index behind the exclusion constraint.
-            return sa.func.tstzrange(table.c.start_at, table.c.end_at, "[)").op("&&")(
-                sa.func.tstzrange(sa.cast(start, t.UTCDateTime), sa.cast(end, t.UTCDateTime), "[)")
-            )
-        return sa.and_(table.c.start_at < end, table.c.end_at > start)
 
     def reservations(
         self, kind: str, resource_ids: Iterable[int], start: datetime, end: datetime
     ) -> dict[int, list[tuple[datetime, datetime]]]:
-        r = t.reservations
+        """Busy intervals of these resources overlapping [start, end)."""
         busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
         ids = list(resource_ids)
         if not ids:
             return busy
-        query = sa.select(r.c.resource_id, r.c.start_at, r.c.end_at).where(
-            r.c.resource_kind == kind, self._overlapping(r, start, end)
-        )
-        query = (
-            query.where(r.c.resource_id == ids[0])
-            if len(ids) == 1
-            else query.where(r.c.resource_id.in_(ids))
-        )
-        for row in self._execute(query):
+        if self.is_postgresql:
+            params = {"kind": kind, "id_array": ids, "start": start, "end": end}
+            rows = self._execute(_RESERVATIONS_POSTGRES, params)
+        else:
+            params = {"kind": kind, "ids": ids, "start": start, "end": end}
+            rows = self._execute(_RESERVATIONS_SQLITE, params)
+        for row in rows:
             busy[row.resource_id].append((row.start_at, row.end_at))
         return busy
 
@@ -310,63 +395,60 @@ class Repository:
         self, appointment_id: str, kind: str, resource_id: int, start: datetime, end: datetime
     ) -> None:
         self._execute(
-            sa.insert(t.reservations).values(
-                appointment_id=appointment_id,
-                resource_kind=kind,
-                resource_id=resource_id,
-                start_at=start,
-                end_at=end,
-            )
+            _INSERT_RESERVATION,
+            {
+                "appointment_id": appointment_id,
+                "resource_kind": kind,
+                "resource_id": resource_id,
+                "start_at": start,
+                "end_at": end,
+            },
         )
 
     def release(self, appointment_id: str) -> None:
-        self._execute(
-            sa.delete(t.reservations).where(t.reservations.c.appointment_id == appointment_id)
-        )
+        self._execute(_RELEASE, {"appointment_id": appointment_id})
 
     # --- clients ---------------------------------------------------------------------------
     def find_client(self, phone: str) -> Client | None:
-        row = self._execute(sa.select(t.clients).where(t.clients.c.phone == phone)).first()
+        row = self._execute(_CLIENT_BY_PHONE, {"phone": phone}).first()
         return Client(row.id, row.name, row.phone, row.email) if row else None
 
-    def save_client(self, name: str, phone: str, email: str | None, now: datetime) -> Client:
-        """The client with this phone, created or updated with the latest name and e-mail."""
-        existing = self.find_client(phone)
+    def save_client(
+        self, name: str, phone: str, email: str | None, now: datetime, existing: Client | None
+    ) -> Client:
+        """The client with this phone (``existing``, already looked up), created or updated with
+        the latest name and e-mail."""
         if existing is None:
             new_id = self._execute(
-                sa.insert(t.clients)
-                .values(name=name, phone=phone, email=email, created_at=now)
-                .returning(t.clients.c.id)
+                _INSERT_CLIENT, {"name": name, "phone": phone, "email": email, "created_at": now}
             ).scalar_one()
             return Client(new_id, name, phone, email)
         email = email or existing.email
         if (name, email) != (existing.name, existing.email):
-            self._execute(
-                sa.update(t.clients)
-                .where(t.clients.c.id == existing.id)
-                .values(name=name, email=email)
-            )
+            self._execute(_UPDATE_CLIENT, {"client_id": existing.id, "name": name, "email": email})
         return Client(existing.id, name, phone, email)
 
     # --- appointments ----------------------------------------------------------------------
     def add_appointment(self, appointment: Appointment, token_hash: str) -> None:
         self._execute(
-            sa.insert(t.appointments).values(
-                id=appointment.id,
-                provider_id=appointment.provider_id,
-                service_id=appointment.service_id,
-                client_id=appointment.client.id,
-                start_at=appointment.start,
-                end_at=appointment.end,
-                buffer_minutes=appointment.buffer_minutes,
-                status=appointment.status.value,
-                source=appointment.source.value,
-                notes=appointment.notes,
-                manage_token_hash=token_hash,
-                sequence=appointment.sequence,
-                created_at=appointment.created_at,
-                updated_at=appointment.updated_at,
-            )
+            _INSERT_APPOINTMENT,
+            {
+                "id": appointment.id,
+                "provider_id": appointment.provider_id,
+                "service_id": appointment.service_id,
+                "client_id": appointment.client.id,
+                "start_at": appointment.start,
+                "end_at": appointment.end,
+                "buffer_minutes": appointment.buffer_minutes,
+                "status": appointment.status.value,
+                "source": appointment.source.value,
+                "notes": appointment.notes,
+                "manage_token_hash": token_hash,
+                "sequence": appointment.sequence,
+                "created_at": appointment.created_at,
+                "updated_at": appointment.updated_at,
+                "cancelled_at": None,
+            },
         )
 
     def update_appointment(self, appointment: Appointment) -> None:
@@ -388,14 +470,10 @@ class Repository:
     def get_appointment(
         self, appointment_id: str, for_update: bool = False
     ) -> tuple[Appointment, str] | None:
-        query = (
-            sa.select(*_appointment_columns)
-            .select_from(_appointment_from)
-            .where(t.appointments.c.id == appointment_id)
-        )
+        query = _APPOINTMENT_BY_ID
         if for_update and self.is_postgresql:
             query = query.with_for_update(of=t.appointments)
-        row = self._execute(query).first()
+        row = self._execute(query, {"appointment_id": appointment_id}).first()
         return (_appointment(row), row.manage_token_hash) if row else None
 
     def appointments_between(
@@ -421,16 +499,10 @@ class Repository:
     def client_appointments(
         self, client_id: int, start_after: datetime, status: AppointmentStatus | None = None
     ) -> list[Appointment]:
-        a = t.appointments
-        query = (
-            sa.select(*_appointment_columns)
-            .select_from(_appointment_from)
-            .where(a.c.client_id == client_id, a.c.end_at > start_after)
-            .order_by(a.c.start_at)
-        )
-        if status is not None:
-            query = query.where(a.c.status == status.value)
-        return [_appointment(row) for row in self._execute(query)]
+        """The client's appointments ending after ``start_after`` (optionally of one status)."""
+        rows = self._execute(_CLIENT_APPOINTMENTS, {"client_id": client_id, "after": start_after})
+        found = [_appointment(row) for row in rows]
+        return found if status is None else [a for a in found if a.status is status]
 
     def booked_counts(
         self, provider_ids: Iterable[int], start: datetime, end: datetime
@@ -463,20 +535,21 @@ class Repository:
 
     def add_event(self, event: AppointmentEvent) -> None:
         self._execute(
-            sa.insert(t.appointment_events).values(
-                appointment_id=event.appointment_id,
-                kind=event.kind.value,
-                source=event.source.value,
-                at=event.at,
-                old_start=event.old_start,
-                old_end=event.old_end,
-                new_start=event.new_start,
-                new_end=event.new_end,
-                old_provider_id=event.old_provider_id,
-                new_provider_id=event.new_provider_id,
-                old_status=event.old_status,
-                new_status=event.new_status,
-            )
+            _INSERT_EVENT,
+            {
+                "appointment_id": event.appointment_id,
+                "kind": event.kind.value,
+                "source": event.source.value,
+                "at": event.at,
+                "old_start": event.old_start,
+                "old_end": event.old_end,
+                "new_start": event.new_start,
+                "new_end": event.new_end,
+                "old_provider_id": event.old_provider_id,
+                "new_provider_id": event.new_provider_id,
+                "old_status": event.old_status,
+                "new_status": event.new_status,
+            },
         )
 
     def events(self, appointment_id: str) -> list[AppointmentEvent]:

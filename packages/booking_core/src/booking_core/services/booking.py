@@ -110,15 +110,17 @@ def create_appointment(
             repo.lock("client", [_client_lock_key(client.phone)])
             repo.lock(_PROVIDER, [p.id for p, _ in candidates])
             existing_client = repo.find_client(client.phone)
-            if existing_client and not requester.is_admin:
-                _check_booking_limit(uow, repo, existing_client, now)
+            upcoming = _upcoming(repo, existing_client, now)
+            if not requester.is_admin:
+                _check_booking_limit(uow, upcoming)
             day = start_utc.astimezone(uow.tz).date()
             calendars = load_calendars(repo, uow.settings, now, service, candidates, day, day)
             calendar = _choose_provider(uow, repo, calendars, start_utc, requester)
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
-            if existing_client:
-                _check_client_free(repo, existing_client, start_utc, end, exclude=None)
-            saved_client = repo.save_client(client.name, client.phone, client.email, now)
+            _check_client_free(upcoming, start_utc, end, exclude=None)
+            saved_client = repo.save_client(
+                client.name, client.phone, client.email, now, existing_client
+            )
             token = secrets.token_bytes(32)
             appointment = Appointment(
                 id=str(uuid.uuid4()),
@@ -201,12 +203,16 @@ def _choose_provider(
     )
 
 
-def _check_booking_limit(uow: UnitOfWork, repo: Repository, client: Client, now: datetime) -> None:
+def _upcoming(repo: Repository, client: Client | None, now: datetime) -> list[Appointment]:
+    """The client's booked appointments that have not ended yet."""
+    if client is None:
+        return []
+    return repo.client_appointments(client.id, now, AppointmentStatus.BOOKED)
+
+
+def _check_booking_limit(uow: UnitOfWork, upcoming: list[Appointment]) -> None:
     limit = uow.settings.max_future_bookings_per_phone
-    if limit <= 0:
-        return
-    upcoming = repo.client_appointments(client.id, now, AppointmentStatus.BOOKED)
-    if len(upcoming) >= limit:
+    if 0 < limit <= len(upcoming):
         raise BookingLimitReached(
             f"This phone number already has {len(upcoming)} upcoming appointments, the most we "
             f"can hold online. Please call {uow.settings.business_phone} to book more.",
@@ -215,9 +221,10 @@ def _check_booking_limit(uow: UnitOfWork, repo: Repository, client: Client, now:
 
 
 def _check_client_free(
-    repo: Repository, client: Client, start: datetime, end: datetime, exclude: str | None
+    upcoming: list[Appointment], start: datetime, end: datetime, exclude: str | None
 ) -> None:
-    for other in repo.client_appointments(client.id, start, AppointmentStatus.BOOKED):
+    """A client cannot hold two overlapping booked appointments, with any providers."""
+    for other in upcoming:
         if other.id != exclude and other.start < end and start < other.end:
             raise ClientOverlap(
                 "You already have an appointment at that time "
@@ -324,7 +331,9 @@ def reschedule_appointment(
             if problem is not None:
                 raise problem
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
-            _check_client_free(repo, current.client, start_utc, end, exclude=current.id)
+            _check_client_free(
+                _upcoming(repo, current.client, now), start_utc, end, exclude=current.id
+            )
             moved = replace(
                 current,
                 provider_id=new_provider_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -288,7 +289,7 @@ def set_working_hours(
         by_day[row.weekday].append(row)
     for day_rows in by_day.values():
         day_rows.sort(key=lambda r: r.start)
-        for first, second in zip(day_rows, day_rows[1:], strict=False):
+        for first, second in itertools.pairwise(day_rows):
             if second.start < first.end:
                 raise ValidationFailed(
                     "Working-hour intervals of one day must not overlap.",

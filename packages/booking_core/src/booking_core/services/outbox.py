@@ -105,19 +105,24 @@ def _add(
     now: datetime,
     subject: str = "",
 ) -> None:
+    # A prebuilt INSERT with a parameter dict: building .values() per call is slow (hot path).
     repo.connection.execute(
-        sa.insert(t.notifications).values(
-            appointment_id=appointment.id,
-            kind=kind,
-            channel=channel,
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            status="pending",
-            due_at=due,
-            created_at=now,
-        )
+        _INSERT_NOTIFICATION,
+        {
+            "appointment_id": appointment.id,
+            "kind": kind,
+            "channel": channel,
+            "recipient": recipient,
+            "subject": subject,
+            "body": body,
+            "status": "pending",
+            "due_at": due,
+            "created_at": now,
+        },
     )
+
+
+_INSERT_NOTIFICATION = sa.insert(t.notifications)
 
 
 def _known_manage_token(repo: Repository, appointment_id: str) -> str | None:

@@ -49,23 +49,23 @@ def providers_for(
 
     With a provider_id, that provider alone, or the reason they cannot take the booking.
     """
-    offerings = {o.provider_id: o for o in repo.offerings(service_id=service.id)}
-    if provider_id is not None:
-        provider = repo.get_provider(provider_id)
+    offered = repo.offering_providers(service.id)
+    if provider_id is None:
+        candidates = [(p, minutes) for p, minutes in offered if p.active]
+        if not candidates:
+            raise ServiceNotOffered(f"No provider currently offers {service.name}.")
+    else:
+        candidates = [(p, minutes) for p, minutes in offered if p.id == provider_id]
+        provider = candidates[0][0] if candidates else repo.get_provider(provider_id)
         if provider is None:
             raise NotFound("We could not find that provider.", resource="provider")
         if not provider.active:
             raise Inactive(
                 f"{provider.name} is not currently taking bookings.", resource="provider"
             )
-        if provider_id not in offerings:
-            raise ServiceNotOffered(f"{provider.name} does not offer {service.name}.")
-        candidates = [provider]
-    else:
-        candidates = [p for p in repo.list_providers(active_only=True) if p.id in offerings]
         if not candidates:
-            raise ServiceNotOffered(f"No provider currently offers {service.name}.")
-    return [(p, offerings[p.id].duration_minutes or service.duration_minutes) for p in candidates]
+            raise ServiceNotOffered(f"{provider.name} does not offer {service.name}.")
+    return [(p, minutes or service.duration_minutes) for p, minutes in candidates]
 
 
 def load_calendars(

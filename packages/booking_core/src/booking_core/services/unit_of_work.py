@@ -34,7 +34,11 @@ _MAX_ATTEMPTS = 4
 
 
 class _Retry(Exception):
-    """A transient conflict: run the whole transaction again."""
+    """A transient failure: run the whole transaction again; ``final`` if it keeps failing."""
+
+    def __init__(self, final: Exception) -> None:
+        super().__init__(str(final))
+        self.final = final
 
 
 class Transaction:
@@ -73,8 +77,11 @@ class UnitOfWork:
         return self.clock()
 
     @contextmanager
-    def begin(self, write: bool = False) -> Iterator[Transaction]:
-        """A transaction; rolled back on exit unless ``commit()`` was called."""
+    def begin(self, write: bool = False, retryable: bool = False) -> Iterator[Transaction]:
+        """A transaction; rolled back on exit unless ``commit()`` was called.
+
+        Transient failures surface as their final domain error unless ``retryable`` (``run``).
+        """
         try:
             connection = self.engine.connect()
         except sa_exc.OperationalError as error:
@@ -89,7 +96,10 @@ class UnitOfWork:
             finally:
                 transaction.rollback()
         except sa_exc.DBAPIError as error:
-            raise _translate(error) from error
+            translated = _translate(error)
+            if isinstance(translated, _Retry) and not retryable:
+                raise translated.final from error
+            raise translated from error
         finally:
             connection.close()
 
@@ -97,16 +107,16 @@ class UnitOfWork:
         """Run ``work`` in a transaction and commit it, retrying transient conflicts."""
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
-                with self.begin(write=write) as transaction:
+                with self.begin(write=write, retryable=True) as transaction:
                     result = work(transaction)
                     if write:
                         transaction.commit()
                     return result
-            except _Retry:
+            except _Retry as retry:
                 if attempt == _MAX_ATTEMPTS:
-                    break
+                    raise retry.final from None
                 time.sleep(0.005 * attempt)
-        raise SlotUnavailable()
+        raise AssertionError("unreachable")
 
 
 def _short(error: BaseException) -> str:
@@ -120,10 +130,13 @@ def _translate(error: sa_exc.DBAPIError) -> Exception:
     if sqlstate == "23P01" or RESERVATIONS_NO_OVERLAP in text:
         return SlotUnavailable()
     if sqlstate in _RETRYABLE_SQLSTATES:
-        return _Retry()
+        return _Retry(SlotUnavailable())
+    if error.connection_invalidated:
+        # A pooled connection the server dropped (restart, idle timeout): reconnect and retry.
+        return _Retry(ServiceUnavailable())
     if isinstance(error, sa_exc.OperationalError):
         if "database is locked" in text:
-            return _Retry()
+            return _Retry(ServiceUnavailable())
         logger.error("database error: {}", _short(error))
         return ServiceUnavailable()
     if isinstance(error, sa_exc.InterfaceError):
