@@ -3,6 +3,7 @@ killed with SIGKILL mid-batch and restarted, and two at once over the same 500 m
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -124,3 +125,22 @@ def test_two_dispatchers_send_each_of_500_messages_exactly_once(
     assert set(counts.values()) == {1}  # each sent exactly once
     assert set(statuses(database_url).values()) == {"sent"}
     assert len(claimers(database_url)) == 2  # and both dispatchers did part of the work
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_booking_notify_run_once_with_the_log_sender(database_url: str, tmp_path: Path):
+    """The `booking notify run --once` command of http_api, over this package's dispatcher."""
+    booking = Path(sys.executable).parent / "booking"
+    if not booking.exists():
+        pytest.skip("the `booking` console script is not installed")
+    add_due_messages(database_url, 2, datetime.now(UTC) - timedelta(minutes=1), prefix="hello")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
+    env.update(BOOKING_DATABASE_URL=database_url, BOOKING_OUTBOX_FILE=str(tmp_path / "out.jsonl"))
+    done = subprocess.run(
+        [str(booking), "notify", "run", "--once"], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert "sent=2" in done.stdout.decode()
+    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert [json.loads(line)["body"] for line in lines] == ["hello 1", "hello 2"]
+    assert set(statuses(database_url).values()) == {"sent"}

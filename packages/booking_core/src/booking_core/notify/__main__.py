@@ -1,16 +1,14 @@
 """``python -m booking_core.notify run [--once]``: the dispatcher without the HTTP server.
 
 The ``booking notify run`` command does the same; this entry point needs only booking_core.
-SIGTERM and Ctrl-C stop it after the message being sent (claims not yet started are given back).
+SIGTERM and Ctrl-C stop it after the message being sent (claims not yet started are given
+back).
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
-from types import FrameType
 
 from booking_core import BookingSettings, UnitOfWork
 from booking_core.notify.dispatcher import run_dispatcher
@@ -24,16 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--once", action="store_true", help="send what is due now, then exit")
     args = parser.parse_args(argv)
 
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     uow = UnitOfWork(BookingSettings())
     try:
-        report = run_dispatcher(uow, once=args.once, stop_event=stop)
+        # run_dispatcher stops cleanly on SIGTERM / Ctrl-C by itself.
+        report = run_dispatcher(uow, once=args.once)
     except NotifyConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import FrameType
 from typing import Any
 
 import sqlalchemy as sa
@@ -368,6 +370,7 @@ def run_dispatcher(
     ``BOOKING_NOTIFY_POLL_SECONDS`` until ``stop_event`` is set. Returns what was done."""
     dispatcher = Dispatcher(uow, senders=senders)
     stop = stop_event or threading.Event()
+    restore = _stop_on_signals(stop) if stop_event is None else None
     total = DispatchReport()
     logger.info(
         "[notify] dispatcher {} started ({}; sms sender {})",
@@ -390,8 +393,30 @@ def run_dispatcher(
             stop.wait(uow.settings.notify_poll_seconds * random.uniform(0.8, 1.2))
     finally:
         dispatcher.close()
+        if restore:
+            restore()
     logger.info("[notify] dispatcher {} stopped: {}", dispatcher.worker_id, total)
     return total
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None] | None:
+    """In a command's main thread, SIGTERM and Ctrl-C finish the send in progress, give back
+    the claims not started and return, instead of leaving them to the claim timeout."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+
+    def on_signal(_number: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    for number in previous:
+        signal.signal(number, on_signal)
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    return restore
 
 
 def start_background_dispatcher(uow: UnitOfWork) -> Callable[[], None]:
