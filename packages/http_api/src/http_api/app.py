@@ -18,12 +18,16 @@ from booking_core.adapters.database import create_database_engine
 from fastapi import FastAPI
 from loguru import logger
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from http_api import web
 from http_api.errors import install_error_handlers, normalize_openapi
 from http_api.ratelimit import RateLimiter
 from http_api.request_log import RequestLogMiddleware, configure_logging
 from http_api.routes import admin, booking, notifications, public
+
+MCP_PATH = "/mcp"
 
 DESCRIPTION = """
 The booking API of Hello Gorgeous Med Spa: the one path for the website, the AI receptionist and
@@ -53,7 +57,7 @@ def create_app(
     owns_engine = engine is None
     engine = engine or create_database_engine(settings.database_url)
     uow = UnitOfWork(settings, engine=engine, clock=clock or system_clock)
-    mcp = _mcp_app(uow, settings)
+    mcp = _mcp_endpoint(uow, settings)
     start_dispatcher = _dispatcher_starter()
 
     @asynccontextmanager
@@ -62,7 +66,7 @@ def create_app(
             if mcp is not None:
                 # A route's ASGI app has no lifespan of its own: the parent runs the MCP session
                 # manager.
-                await stack.enter_async_context(mcp.lifespan())
+                await stack.enter_async_context(mcp.running())
             if start_dispatcher is not None:
                 stop = start_dispatcher(uow)
                 stack.push_async_callback(run_in_threadpool, stop)
@@ -90,7 +94,7 @@ def create_app(
     app.include_router(notifications.router)
     if mcp is not None:
         # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
-        app.router.routes.extend(mcp.routes)
+        app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=mcp.methods))
     app.include_router(web.router)  # last: the web pages may own broad paths
 
     generate_openapi = app.openapi
@@ -111,13 +115,38 @@ def create_app_from_env() -> FastAPI:
     return create_app()
 
 
-def _mcp_app(uow: UnitOfWork, settings: BookingSettings) -> Any | None:
+class McpEndpoint:
+    """The ``/mcp`` route's ASGI app, forwarding to ``ai_tools.http.mcp_http_app``.
+
+    An MCP session manager can run only once, but an app's lifespan may run several times (test
+    clients enter it per use): each lifespan after the first gets a freshly built MCP app.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._app = build()
+        self._used = False
+        self.methods = sorted(set().union(*(r.methods or set() for r in self._app.routes)))
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        if self._used:
+            self._app = self._build()
+        self._used = True
+        async with self._app.lifespan():
+            yield
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+
+def _mcp_endpoint(uow: UnitOfWork, settings: BookingSettings) -> McpEndpoint | None:
     try:
         from ai_tools.http import mcp_http_app
     except ImportError as error:
         logger.warning("MCP endpoint /mcp not mounted: ai_tools.http unavailable ({})", error)
         return None
-    return mcp_http_app(uow, settings)
+    return McpEndpoint(lambda: mcp_http_app(uow, settings))
 
 
 def _dispatcher_starter() -> Callable[[UnitOfWork], Callable[[], None]] | None:

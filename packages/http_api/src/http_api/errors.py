@@ -59,7 +59,6 @@ def booking_error_response(error: BookingError) -> JSONResponse:
 
 # --- OpenAPI: which statuses an endpoint declares, with this schema and an example ------------
 _DESCRIPTIONS = {
-    400: "The request could not be read.",
     401: "Missing or wrong bearer token.",
     404: "Not found (also: a wrong or missing manage token, exactly like an unknown id).",
     409: "Conflict with the current state (slot taken, overlap, limits, key reuse).",
@@ -219,7 +218,6 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
 
 
 _HTTP_CODES = {
-    400: ("bad_request", "The request could not be read."),
     404: ("not_found", "There is nothing at this address."),
     405: ("method_not_allowed", "This address does not accept that method."),
 }
@@ -227,6 +225,15 @@ _HTTP_CODES = {
 
 async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:
+        # FastAPI's "error parsing the body" (e.g. bytes that are not UTF-8): malformed input,
+        # answered like malformed JSON.
+        return error_json(
+            422,
+            "validation_error",
+            "Some of the information is missing or not valid.",
+            {"fields": {"body": "could not be read: send UTF-8 JSON"}},
+        )
     code, message = _HTTP_CODES.get(error.status_code, ("http_error", str(error.detail)))
     if error.status_code not in _HTTP_CODES and isinstance(error.detail, str):
         message = error.detail
