@@ -1,0 +1,224 @@
+"""`booking serve --workers 4` on PostgreSQL: 32 concurrent clients race for the same 50 slots.
+
+Each slot must be won exactly once (201) and lost by everyone else (409 slot_unavailable), and
+the database must hold no two overlapping busy intervals for a provider afterwards. The server
+runs as a real subprocess against a PostgreSQL database created for this test and dropped after.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from http_helpers import ADMIN_TOKEN, AI_TOKEN, CONSULTATION
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+PG_SERVER_URL = os.environ.get(
+    "BOOKING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+BOOKING = str(Path(sys.executable).with_name("booking"))
+CLIENTS = 32
+SLOTS = 50
+WORKERS = 4
+
+
+@pytest.fixture
+def own_database() -> Iterator[str]:
+    """A brand-new PostgreSQL database for this test only (the server migrates nothing itself)."""
+    server = sa.create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+    name = f"booking_http_mp_{uuid.uuid4().hex[:10]}"
+    try:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as error:
+        server.dispose()
+        message = f"PostgreSQL unreachable at {PG_SERVER_URL}: {str(error).splitlines()[0]}"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    url = sa.engine.make_url(PG_SERVER_URL).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
+    env.update(
+        BOOKING_DATABASE_URL=database_url,
+        BOOKING_ADMIN_TOKEN=ADMIN_TOKEN,
+        BOOKING_AI_TOKEN=AI_TOKEN,
+        BOOKING_RATE_LIMIT_PER_MINUTE="0",  # 32 clients share one address here
+        BOOKING_MAX_FUTURE_BOOKINGS_PER_PHONE="0",
+        BOOKING_NOTIFY_BACKGROUND="false",
+        BOOKING_OUTBOX_FILE=str(tmp_path / "outbox.jsonl"),
+    )
+    return env
+
+
+@pytest.fixture
+def server(own_database: str, tmp_path: Path) -> Iterator[str]:
+    env = _server_env(own_database, tmp_path)
+    for command in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([BOOKING, *command], env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [BOOKING, "serve", "--port", str(port), "--workers", str(WORKERS)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so the workers can be reaped too
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(base_url, process, log_path)
+        yield base_url
+    finally:
+        _stop(process)  # the server's log stays in tmp_path/server.log for a failed run
+
+
+def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"booking serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/api/services", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"booking serve did not answer within 90 s:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # uvicorn's supervisor stops its workers
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def _fifty_disjoint_slots(base_url: str) -> list[dict[str, object]]:
+    """Slots that cannot collide with each other, so each one has exactly one winner."""
+    first_day = date.today() + timedelta(days=2)
+    response = httpx.get(
+        f"{base_url}/api/availability",
+        params={"service_id": CONSULTATION, "date": first_day.isoformat(), "days": 14},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    busy_until: dict[int, datetime] = {}
+    chosen = []
+    for slot in response.json()["slots"]:
+        start = datetime.fromisoformat(slot["start"])
+        provider = slot["provider_id"]
+        if provider in busy_until and start < busy_until[provider]:
+            continue
+        busy_until[provider] = datetime.fromisoformat(slot["end"])
+        chosen.append(slot)
+        if len(chosen) == SLOTS:
+            return chosen
+    pytest.fail(f"only {len(chosen)} disjoint slots available")
+
+
+def test_32_clients_race_for_50_slots_on_4_workers(server: str, own_database: str) -> None:
+    slots = _fifty_disjoint_slots(server)
+    outcomes: dict[int, Counter[str]] = defaultdict(Counter)
+    unexpected: list[str] = []
+    lock = threading.Lock()
+    start_together = threading.Barrier(CLIENTS)
+
+    def client(number: int) -> None:
+        order = list(range(SLOTS))
+        random.Random(number).shuffle(order)
+        with httpx.Client(base_url=server, timeout=60) as http:
+            start_together.wait()
+            for index in order:
+                slot = slots[index]
+                response = http.post(
+                    "/api/booking/create",
+                    json={
+                        "service_id": CONSULTATION,
+                        "provider_id": slot["provider_id"],
+                        "start": slot["start"],
+                        "client": {
+                            "name": f"Client {number}",
+                            "phone": f"+1312{200 + number:03d}{1000 + index:04d}",
+                        },
+                    },
+                )
+                with lock:
+                    if response.status_code == 201:
+                        outcomes[index]["201"] += 1
+                    elif (
+                        response.status_code == 409
+                        and response.json()["error"]["code"] == "slot_unavailable"
+                    ):
+                        outcomes[index]["409"] += 1
+                    else:
+                        unexpected.append(f"{response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not any(thread.is_alive() for thread in threads)
+
+    assert unexpected == []
+    assert {i: dict(c) for i, c in outcomes.items()} == {
+        i: {"201": 1, "409": CLIENTS - 1} for i in range(SLOTS)
+    }
+
+    engine = sa.create_engine(own_database)
+    try:
+        with engine.connect() as connection:
+            booked = connection.exec_driver_sql(
+                "SELECT count(*) FROM appointments WHERE status = 'booked'"
+            ).scalar_one()
+            overlapping_reservations = connection.exec_driver_sql(
+                "SELECT count(*) FROM reservations a JOIN reservations b "
+                "ON a.resource_kind = b.resource_kind AND a.resource_id = b.resource_id "
+                "AND a.id < b.id AND a.start_at < b.end_at AND b.start_at < a.end_at"
+            ).scalar_one()
+            overlapping_appointments = connection.exec_driver_sql(
+                "SELECT count(*) FROM appointments a JOIN appointments b "
+                "ON a.provider_id = b.provider_id AND a.id < b.id "
+                "AND a.status = 'booked' AND b.status = 'booked' "
+                "AND a.start_at < b.end_at AND b.start_at < a.end_at"
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert booked == SLOTS
+    assert overlapping_reservations == 0
+    assert overlapping_appointments == 0
