@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -28,37 +27,10 @@ from http_helpers import ADMIN_TOKEN, AI_TOKEN, CONSULTATION
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-PG_SERVER_URL = os.environ.get(
-    "BOOKING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BOOKING = str(Path(sys.executable).with_name("booking"))
 CLIENTS = 32
 SLOTS = 50
 WORKERS = 4
-
-
-@pytest.fixture
-def own_database() -> Iterator[str]:
-    """A brand-new PostgreSQL database for this test only (the server migrates nothing itself)."""
-    server = sa.create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
-    name = f"booking_http_mp_{uuid.uuid4().hex[:10]}"
-    try:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as error:
-        server.dispose()
-        message = f"PostgreSQL unreachable at {PG_SERVER_URL}: {str(error).splitlines()[0]}"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    url = sa.engine.make_url(PG_SERVER_URL).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
 
 
 def _free_port() -> int:
@@ -82,8 +54,8 @@ def _server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def server(own_database: str, tmp_path: Path) -> Iterator[str]:
-    env = _server_env(own_database, tmp_path)
+def server(own_postgres_url: str, tmp_path: Path) -> Iterator[str]:
+    env = _server_env(own_postgres_url, tmp_path)
     for command in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([BOOKING, *command], env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
@@ -151,7 +123,7 @@ def _fifty_disjoint_slots(base_url: str) -> list[dict[str, object]]:
     pytest.fail(f"only {len(chosen)} disjoint slots available")
 
 
-def test_32_clients_race_for_50_slots_on_4_workers(server: str, own_database: str) -> None:
+def test_32_clients_race_for_50_slots_on_4_workers(server: str, own_postgres_url: str) -> None:
     slots = _fifty_disjoint_slots(server)
     outcomes: dict[int, Counter[str]] = defaultdict(Counter)
     unexpected: list[str] = []
@@ -200,7 +172,7 @@ def test_32_clients_race_for_50_slots_on_4_workers(server: str, own_database: st
         i: {"201": 1, "409": CLIENTS - 1} for i in range(SLOTS)
     }
 
-    engine = sa.create_engine(own_database)
+    engine = sa.create_engine(own_postgres_url)
     try:
         with engine.connect() as connection:
             booked = connection.exec_driver_sql(
