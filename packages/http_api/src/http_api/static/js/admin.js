@@ -12,7 +12,8 @@ import { announce, focus, h, messageBox, telLink } from "./dom.js";
 import { store } from "./store.js";
 
 const TOKEN_KEY = "admin.token";
-const PX_PER_MINUTE = 1.2;
+const PX_PER_MINUTE = 1.6;
+const TOP_PAD = 10; // room above the first hour label
 const SOURCE_LABELS = { web: "Web", ai: "AI", admin: "Admin" };
 const SOURCE_LONG = { web: "the website", ai: "the AI receptionist", admin: "the front desk (admin)" };
 const STATUS_LABELS = { booked: "Booked", cancelled: "Cancelled", completed: "Completed", no_show: "No-show" };
@@ -151,6 +152,7 @@ function startCalendar() {
       h("span", { class: "refresh-status", id: "refresh-status", "data-testid": "refresh-status" }),
       h("span", { id: "zone-note", class: "refresh-status" }),
     ),
+    h("div", { id: "calendar-notice" }),
     h("div", { id: "calendar-messages" }),
     h("div", { id: "calendar-area" }, h("p", { class: "loading" }, "Loading the calendar…")),
   );
@@ -249,6 +251,7 @@ function toolbar() {
 }
 
 function setView(changes) {
+  document.getElementById("calendar-notice")?.replaceChildren();
   const needsData = "date" in changes || "mode" in changes;
   Object.assign(view, changes);
   saveUrl();
@@ -407,7 +410,7 @@ function drawCalendar() {
   const providers = calendar.providers.filter((p) => view.provider === "all" || p.id === view.provider);
   const appointments = visibleAppointments();
   const { low, high } = minuteRange(appointments);
-  const height = (high - low) * PX_PER_MINUTE;
+  const height = (high - low) * PX_PER_MINUTE + 2 * TOP_PAD;
   const week = view.mode === "week";
   const columnWidth = week ? "minmax(6.5rem, 1fr)" : "minmax(10rem, 1fr)";
   const columnCount = Math.max(1, providers.length) * dates.length;
@@ -430,7 +433,9 @@ function drawCalendar() {
   const axis = h("div", { class: "cal-axis", style: { gridRow: String(headRows + 1), gridColumn: "1" }, "aria-hidden": "true" });
   for (let minute = low; minute <= high; minute += 60) {
     const label = minute === 24 * 60 ? "" : new Intl.DateTimeFormat("en-US", { hour: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(2000, 0, 1, minute / 60)));
-    axis.append(h("span", { class: "hour", style: { top: `${(minute - low) * PX_PER_MINUTE}px` } }, label));
+    axis.append(
+      h("span", { class: "hour", style: { top: `${(minute - low) * PX_PER_MINUTE + TOP_PAD}px` } }, label),
+    );
   }
   grid.append(axis);
 
@@ -474,7 +479,7 @@ function drawCalendar() {
         body.append(
           h("div", {
             class: minute % 60 === 0 ? "hour-line" : "half-line",
-            style: { top: `${(minute - low) * PX_PER_MINUTE}px` },
+            style: { top: `${(minute - low) * PX_PER_MINUTE + TOP_PAD}px` },
           }),
         );
       }
@@ -492,13 +497,13 @@ function drawCalendar() {
     const end = sameDay ? clock.localMinutes(appointment.end) : high;
     target.items.push({
       appointment,
-      top: (start - low) * PX_PER_MINUTE,
-      bottom: (Math.max(end, start + 15) - low) * PX_PER_MINUTE,
+      top: (start - low) * PX_PER_MINUTE + TOP_PAD,
+      bottom: (Math.max(end, start + 15) - low) * PX_PER_MINUTE + TOP_PAD,
     });
   }
   for (const { node, items } of columns.values()) {
     assignLanes(items);
-    for (const item of items) node.append(block(item));
+    for (const item of items) node.append(block(item, week));
   }
   if (!appointments.length) {
     grid.append(
@@ -522,7 +527,7 @@ function drawCalendar() {
   }
 }
 
-function block({ appointment: a, top, bottom, lane, lanes }) {
+function block({ appointment: a, top, bottom, lane, lanes }, compact) {
   const source = SOURCE_LABELS[a.source] || a.source;
   const label =
     `${clock.range(a.start, a.end)}, ${a.service_name}, ${a.client.name}, with ${a.provider_name}, ` +
@@ -551,7 +556,11 @@ function block({ appointment: a, top, bottom, lane, lanes }) {
       { class: "appt-line" },
       h("span", { class: `badge source-${a.source}`, "data-testid": "source-badge" }, source),
       " ",
-      h("span", { class: "appt-time" }, `${clock.time(a.start)}–${clock.time(a.end)}`),
+      h(
+        "span",
+        { class: "appt-time" },
+        compact ? clock.time(a.start) : `${clock.time(a.start)}–${clock.time(a.end)}`,
+      ),
     ),
     h("span", { class: "appt-line", "data-testid": "appt-service" }, a.service_name),
     h("span", { class: "appt-line", "data-testid": "appt-client" }, a.client.name),
@@ -625,7 +634,7 @@ function renderDialog(a, panel) {
     else if (panel.mode === "move") body.push(movePanel(a, panel));
     else body.push(actions(a));
   }
-  dialogBody.replaceChildren(...body);
+  dialogBody.replaceChildren(...body.filter(Boolean));
 }
 
 function actions(a) {
@@ -693,7 +702,7 @@ async function act(a, request, done) {
 }
 
 function announceDone(text) {
-  const messages = document.getElementById("calendar-messages");
+  const messages = document.getElementById("calendar-notice");
   const box = messageBox("success", "", text);
   box.dataset.testid = "calendar-success";
   messages?.replaceChildren(box);

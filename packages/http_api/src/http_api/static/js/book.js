@@ -133,6 +133,7 @@ function errorBox(error) {
               {
                 type: "button",
                 "data-testid": "alternative",
+                "data-start": alternative.start,
                 onclick: () => chooseAlternative(alternative),
               },
               `${clock.when(alternative.start)} with ${alternative.provider_name}`,
@@ -277,14 +278,17 @@ async function render({ focusHeading = false } = {}) {
     details: renderDetails,
     done: renderDone,
   };
-  await steps[state.step](section, stored, () => count === renderCount);
-  if (count !== renderCount) return;
+  // Each step draws its heading (and any stored error) before it waits for data, so focus moves
+  // at once; a screen reader announces the new step while its data loads.
+  const drawn = steps[state.step](section, stored, () => count === renderCount);
   const title = section.querySelector("h2");
   if (title) title.id = "step-title";
-  const errorNode = section.querySelector("[data-testid=booking-error]");
-  if (errorNode && (focusHeading || !render.started)) focus(errorNode);
-  else if (focusHeading && title) focus(title);
+  const firstRender = !render.started;
   render.started = true;
+  const errorNode = section.querySelector("[data-testid=booking-error]");
+  if (errorNode && (focusHeading || firstRender)) focus(errorNode);
+  else if (focusHeading && title) focus(title);
+  await drawn;
 }
 
 function renderService(section, stored) {
@@ -597,6 +601,7 @@ function providerName() {
 async function renderDetails(section, stored, current) {
   const service = services.find((s) => s.id === state.serviceId);
   section.append(heading("Your details"));
+  if (stored) section.append(errorBox(stored));
   if (state.providerId !== "any" && !providersByService.has(service.id)) {
     try {
       await loadProviders(service.id);
@@ -605,7 +610,6 @@ async function renderDetails(section, stored, current) {
     }
     if (!current()) return;
   }
-  if (stored) section.append(errorBox(stored));
   section.append(chosenSummary(service));
 
   const saved = store.get(KEY.details, {});

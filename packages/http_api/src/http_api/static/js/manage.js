@@ -118,6 +118,7 @@ function errorBox(error) {
               {
                 type: "button",
                 "data-testid": "alternative",
+                "data-start": alternative.start,
                 onclick: () => {
                   store.remove(KEY.error);
                   setUi({
