@@ -1,4 +1,4 @@
-"""The demo business: a med spa with four providers and five services (used by the demo and tests)."""
+"""The demo business: a med spa with four providers and five services (demo and tests)."""
 
 from __future__ import annotations
 

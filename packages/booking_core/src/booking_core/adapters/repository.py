@@ -164,20 +164,28 @@ class Repository:
         return self.connection.execute(statement, params)
 
     # --- locking -------------------------------------------------------------------------
-    def lock(self, kind: str, ids: Iterable[int]) -> None:
+    def lock(self, *keys: tuple[str, Iterable[int]]) -> None:
         """Serialize writers per client / resource until the transaction ends.
 
-        PostgreSQL: transaction-scoped advisory locks, taken in id order so two writers never
-        wait on each other in a cycle. SQLite: the write transaction (BEGIN IMMEDIATE) already
-        holds the database's single write lock.
+        ``lock(("client", [7]), ("provider", [1, 2]))``. PostgreSQL: transaction-scoped advisory
+        locks, all in one round trip, always in (class, id) order so two writers never wait on
+        each other in a cycle. SQLite: the write transaction (BEGIN IMMEDIATE) already holds the
+        database's single write lock.
         """
         if not self.is_postgresql:
             return
-        for key in sorted(set(ids)):
-            self._execute(
-                sa.text("SELECT pg_advisory_xact_lock(CAST(:cls AS int4), CAST(:key AS int4))"),
-                {"cls": _LOCK_CLASS[kind], "key": key},
-            )
+        pairs = sorted({(_LOCK_CLASS[kind], key) for kind, ids in keys for key in ids})
+        if not pairs:
+            return
+        calls = ", ".join(
+            f"pg_advisory_xact_lock(CAST(:c{i} AS int4), CAST(:k{i} AS int4))"
+            for i in range(len(pairs))
+        )
+        params = {}
+        for i, (cls, key) in enumerate(pairs):
+            params[f"c{i}"], params[f"k{i}"] = cls, key
+        # Select-list items are evaluated left to right: the locks are taken in sorted order.
+        self._execute(sa.text(f"SELECT {calls}"), params)
 
     # --- providers -------------------------------------------------------------------------
     def get_provider(self, provider_id: int) -> Provider | None:

@@ -107,8 +107,10 @@ def create_appointment(
             repo, now = tx.repo, uow.now()
             service = bookable_service(repo, service_id)
             candidates = providers_for(repo, service, provider_id)
-            repo.lock("client", [_client_lock_key(client.phone)])
-            repo.lock(_PROVIDER, [p.id for p, _ in candidates])
+            repo.lock(
+                ("client", [_client_lock_key(client.phone)]),
+                (_PROVIDER, [p.id for p, _ in candidates]),
+            )
             existing_client = repo.find_client(client.phone)
             upcoming = _upcoming(repo, existing_client, now)
             if not requester.is_admin:
@@ -192,7 +194,10 @@ def _choose_provider(
             problems.append(problem)
     if not free:
         # A taken slot is the most useful thing to say; otherwise the first provider's reason.
-        raise next((p for p in problems if isinstance(p, SlotUnavailable)), problems[0])
+        taken = next((p for p in problems if isinstance(p, SlotUnavailable)), None)
+        if taken is not None:
+            raise _with_nearby_alternatives(taken, calendars, start, uow)
+        raise problems[0]
     if len(free) == 1:
         return free[0]
     day_start, day_end = local_day_bounds(start.astimezone(uow.tz).date(), uow.tz)
@@ -317,8 +322,10 @@ def reschedule_appointment(
             new_provider_id = provider_id or current.provider_id
             target_provider[:] = [new_provider_id]
             candidates = providers_for(repo, service, new_provider_id)
-            repo.lock("client", [_client_lock_key(current.client.phone)])
-            repo.lock(_PROVIDER, {current.provider_id, new_provider_id})
+            repo.lock(
+                ("client", [_client_lock_key(current.client.phone)]),
+                (_PROVIDER, {current.provider_id, new_provider_id}),
+            )
             # Free the old interval first, inside this transaction: the new time may overlap it.
             repo.release(current.id)
             day = start_utc.astimezone(uow.tz).date()
@@ -328,6 +335,8 @@ def reschedule_appointment(
                 enforce_notice=not requester.is_admin,
                 enforce_hours=not requester.is_admin,
             )
+            if isinstance(problem, SlotUnavailable):
+                raise _with_nearby_alternatives(problem, [calendar], start_utc, uow)
             if problem is not None:
                 raise problem
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
@@ -480,6 +489,18 @@ def _fill_log(log: dict[str, Any], result: BookingResult | Appointment, tz: Zone
         log["note"] = "idempotent_replay"
 
 
+def _with_nearby_alternatives(
+    error: SlotUnavailable, calendars: list[ProviderCalendar], start: datetime, uow: UnitOfWork
+) -> SlotUnavailable:
+    """The nearest free slots from the day before to the day after, from the calendars this
+    transaction already loaded (under its locks): no second query for the common case."""
+    day = start.astimezone(uow.tz).date()
+    days = [day - timedelta(days=1), day, day + timedelta(days=1)]
+    slots = availability.merge_slots(calendar.slots(days) for calendar in calendars)
+    error.details["alternatives"] = [_slot_dict(s) for s in availability.nearest(slots, start)]
+    return error
+
+
 def _attach_alternatives(
     uow: UnitOfWork,
     error: SlotUnavailable,
@@ -488,9 +509,14 @@ def _attach_alternatives(
     start: datetime,
     appointment_id: str | None = None,
 ) -> None:
-    """Up to 3 free slots nearest the requested time, for the client to pick instead."""
+    """Up to 3 free slots nearest the requested time, for the client to pick instead.
+
+    Searches a week ahead when the days around the requested time had fewer than three (or the
+    conflict came from the database constraint, with no calendar loaded)."""
     from booking_core.services.availability import find_available_slots
 
+    if len(error.alternatives) >= 3:
+        return
     try:
         if service_id is None and appointment_id is not None:
             with uow.begin() as tx:

@@ -164,7 +164,7 @@ def update_provider(uow: UnitOfWork, provider_id: int, **changes: Any) -> Provid
         if provider is None:
             raise NotFound("We could not find that provider.", resource="provider")
         if values.get("active") is False and provider.active:
-            tx.repo.lock("provider", [provider_id])
+            tx.repo.lock(("provider", [provider_id]))
             upcoming = tx.repo.future_booked_count(provider_id, uow.now())
             if upcoming:
                 raise ProviderHasFutureBookings(
@@ -315,7 +315,7 @@ def add_time_off(
 
     def work(tx: Any) -> TimeOff:
         _existing_provider(tx, provider_id)
-        tx.repo.lock("provider", [provider_id])
+        tx.repo.lock(("provider", [provider_id]))
         entry: TimeOff = tx.repo.add_time_off(TimeOff(provider_id, start_utc, end_utc, reason))
         return entry
 

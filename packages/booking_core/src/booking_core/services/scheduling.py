@@ -77,7 +77,10 @@ def load_calendars(
     first_day: date,
     last_day: date,
 ) -> list[ProviderCalendar]:
-    """Each provider's schedule and busy time over local dates [first_day, last_day]."""
+    """Each provider's schedule and busy time over local dates [first_day, last_day].
+
+    Busy time and closures are loaded a day either side too, so the calendars can also answer
+    for the neighbouring days (the nearest alternatives to a taken slot)."""
     tz = settings.tz
     # A day either side: a long appointment or time off can reach across midnight.
     start = local_day_bounds(first_day - timedelta(days=1), tz)[0]
@@ -90,7 +93,9 @@ def load_calendars(
     for absence in repo.time_off(ids, start, end):
         time_off[absence.provider_id].append((absence.start, absence.end))
     busy = repo.reservations(ResourceKind.PROVIDER.value, ids, start, end)
-    closures = [c.date for c in repo.closures(first_day - timedelta(days=1), last_day)]
+    closures = [
+        c.date for c in repo.closures(first_day - timedelta(days=1), last_day + timedelta(days=1))
+    ]
     window = booking_window(settings, now, closures)
     return [
         ProviderCalendar(

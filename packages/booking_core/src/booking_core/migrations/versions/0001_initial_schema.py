@@ -292,7 +292,8 @@ def _no_overlap_guarantee() -> None:
             op.execute(
                 f"CREATE TRIGGER reservations_no_overlap_{event.lower()} "
                 f"BEFORE {event} ON reservations "
-                "WHEN EXISTS (SELECT 1 FROM reservations r WHERE r.resource_kind = NEW.resource_kind "
+                "WHEN EXISTS (SELECT 1 FROM reservations r "
+                "WHERE r.resource_kind = NEW.resource_kind "
                 "AND r.resource_id = NEW.resource_id AND r.id IS NOT NEW.id "
                 "AND r.start_at < NEW.end_at AND r.end_at > NEW.start_at) "
                 "BEGIN SELECT RAISE(ABORT, 'reservations_no_overlap'); END"
