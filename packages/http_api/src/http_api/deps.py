@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from booking_core import BookingSettings, UnitOfWork
 from booking_core.errors import RateLimited, Unauthorized
@@ -22,7 +22,7 @@ admin_bearer = HTTPBearer(
 
 #: OpenAPI for endpoints where the admin token is optional (it turns a client call into an admin
 #: call): "no security" or the bearer token.
-OPTIONAL_ADMIN = {"security": [{}, {"AdminToken": []}]}
+OPTIONAL_ADMIN: dict[str, Any] = {"security": [{}, {"AdminToken": []}]}
 
 
 def get_uow(request: Request) -> UnitOfWork:

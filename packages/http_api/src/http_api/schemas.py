@@ -7,7 +7,7 @@ characters); every booking rule and its readable message stays in booking_core.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from booking_core.domain.contact import mask_phone
 from booking_core.domain.model import Appointment, Provider, Service, Slot, TimeOff
@@ -384,7 +384,7 @@ class ClientOut(_Out):
     email: str | None = Field(None, description="Admin responses only.")
 
 
-_APPOINTMENT_EXAMPLE = {
+_APPOINTMENT_EXAMPLE: dict[str, Any] = {
     "id": "3f1c2a7e-9a55-4a43-9f57-0c6a1c8f2b10",
     "status": "booked",
     "source": "web",
@@ -588,8 +588,8 @@ def appointment_out(appointment: Appointment, full: bool) -> AppointmentOut:
     )
     return AppointmentOut(
         id=appointment.id,
-        status=appointment.status.value,  # type: ignore[arg-type]
-        source=appointment.source.value,  # type: ignore[arg-type]
+        status=appointment.status.value,
+        source=appointment.source.value,
         service_id=appointment.service_id,
         service_name=appointment.service_name,
         provider_id=appointment.provider_id,
