@@ -49,10 +49,22 @@ _appointment_from = (
 _p = sa.bindparam
 _SERVICE_BY_ID = sa.select(t.services).where(t.services.c.id == _p("id"))
 _PROVIDER_BY_ID = sa.select(t.providers).where(t.providers.c.id == _p("id"))
-_OFFERING_PROVIDERS = (
-    sa.select(t.providers, t.provider_services.c.duration_minutes.label("offered_minutes"))
-    .join(t.provider_services, t.provider_services.c.provider_id == t.providers.c.id)
-    .where(t.provider_services.c.service_id == _p("service_id"))
+# A service with every provider offering it (LEFT JOIN: a service nobody offers still comes back).
+_SERVICE_OFFERINGS = (
+    sa.select(
+        t.services,
+        t.providers.c.id.label("p_id"),
+        t.providers.c.name.label("p_name"),
+        t.providers.c.title.label("p_title"),
+        t.providers.c.active.label("p_active"),
+        t.provider_services.c.duration_minutes.label("offered_minutes"),
+    )
+    .select_from(
+        t.services.outerjoin(
+            t.provider_services, t.provider_services.c.service_id == t.services.c.id
+        ).outerjoin(t.providers, t.providers.c.id == t.provider_services.c.provider_id)
+    )
+    .where(t.services.c.id == _p("id"))
     .order_by(t.providers.c.id)
 )
 _HOURS_FOR = (
@@ -253,12 +265,20 @@ class Repository:
             for row in self._execute(query)
         ]
 
-    def offering_providers(self, service_id: int) -> list[tuple[Provider, int | None]]:
-        """Every provider offering the service (active or not), with their own duration."""
-        return [
-            (_provider(row), row.offered_minutes)
-            for row in self._execute(_OFFERING_PROVIDERS, {"service_id": service_id})
+    def service_offerings(
+        self, service_id: int
+    ) -> tuple[Service | None, list[tuple[Provider, int | None]]]:
+        """The service and every provider offering it (active or not) with their own duration,
+        in one round trip."""
+        rows = self._execute(_SERVICE_OFFERINGS, {"id": service_id}).all()
+        if not rows:
+            return None, []
+        offered = [
+            (Provider(row.p_id, row.p_name, row.p_title, row.p_active), row.offered_minutes)
+            for row in rows
+            if row.p_id is not None
         ]
+        return _service(rows[0]), offered
 
     def replace_offerings(self, provider_id: int, offerings: Sequence[Offering]) -> None:
         self._execute(

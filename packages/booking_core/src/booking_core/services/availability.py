@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from booking_core.domain.availability import days_between, merge_slots
 from booking_core.domain.model import Slot
 from booking_core.errors import ValidationFailed
-from booking_core.services.scheduling import bookable_service, load_calendars, providers_for
+from booking_core.services.scheduling import bookable_offerings, load_calendars
 from booking_core.services.unit_of_work import UnitOfWork
 
 MAX_RANGE_DAYS = 92
@@ -51,8 +51,7 @@ def find_available_slots(
     settings = uow.settings
     with uow.begin() as tx:
         now = uow.now()
-        service = bookable_service(tx.repo, service_id)
-        providers = providers_for(tx.repo, service, provider_id)
+        service, providers = bookable_offerings(tx.repo, service_id, provider_id)
         # Nothing before today or past the horizon can be offered: don't load it.
         today = now.astimezone(settings.tz).date()
         first = max(start_date, today)

@@ -53,7 +53,7 @@ from booking_core.services.requests import (
     hash_secret,
     localized,
 )
-from booking_core.services.scheduling import bookable_service, load_calendars, providers_for
+from booking_core.services.scheduling import bookable_offerings, load_calendars
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
 IDEMPOTENCY_TTL = timedelta(hours=48)
@@ -105,8 +105,7 @@ def create_appointment(
             if replay:
                 return replay
             repo, now = tx.repo, uow.now()
-            service = bookable_service(repo, service_id)
-            candidates = providers_for(repo, service, provider_id)
+            service, candidates = bookable_offerings(repo, service_id, provider_id)
             repo.lock(
                 ("client", [_client_lock_key(client.phone)]),
                 (_PROVIDER, [p.id for p, _ in candidates]),
@@ -318,10 +317,9 @@ def reschedule_appointment(
                     status=current.status.value,
                 )
             _check_changeable(uow, current, requester, now, "reschedule")
-            service = bookable_service(repo, current.service_id)
             new_provider_id = provider_id or current.provider_id
             target_provider[:] = [new_provider_id]
-            candidates = providers_for(repo, service, new_provider_id)
+            service, candidates = bookable_offerings(repo, current.service_id, new_provider_id)
             repo.lock(
                 ("client", [_client_lock_key(current.client.phone)]),
                 (_PROVIDER, {current.provider_id, new_provider_id}),

@@ -95,7 +95,7 @@ def _owner_text(
 
 
 def _add(
-    repo: Repository,
+    rows: list[dict[str, object]],
     appointment: Appointment,
     kind: str,
     channel: str,
@@ -105,9 +105,7 @@ def _add(
     now: datetime,
     subject: str = "",
 ) -> None:
-    # A prebuilt INSERT with a parameter dict: building .values() per call is slow (hot path).
-    repo.connection.execute(
-        _INSERT_NOTIFICATION,
+    rows.append(
         {
             "appointment_id": appointment.id,
             "kind": kind,
@@ -118,10 +116,11 @@ def _add(
             "status": "pending",
             "due_at": due,
             "created_at": now,
-        },
+        }
     )
 
 
+# One prebuilt INSERT for all of a change's messages (executemany: one round trip).
 _INSERT_NOTIFICATION = sa.insert(t.notifications)
 
 
@@ -173,10 +172,11 @@ def queue_for_change(
     manage_token: str | None,
 ) -> None:
     """Queue the client's text, the owner's notice and (re)schedule the reminder."""
+    rows: list[dict[str, object]] = []
     if manage_token is None and change == "rescheduled":
         manage_token = _known_manage_token(repo, appointment.id)
     _add(
-        repo,
+        rows,
         appointment,
         CLIENT_KIND[change],
         "sms",
@@ -188,10 +188,10 @@ def queue_for_change(
     previous = _previous_start(repo, appointment.id) if change == "rescheduled" else None
     owner_text = _owner_text(change, appointment, settings, previous)
     if settings.owner_phone:
-        _add(repo, appointment, OWNER, "sms", settings.owner_phone, owner_text, now, now)
+        _add(rows, appointment, OWNER, "sms", settings.owner_phone, owner_text, now, now)
     if settings.owner_email:
         _add(
-            repo,
+            rows,
             appointment,
             OWNER,
             "email",
@@ -220,7 +220,7 @@ def queue_for_change(
         # No reminder for an appointment that starts sooner than the reminder would go out.
         if due > now:
             _add(
-                repo,
+                rows,
                 appointment,
                 REMINDER,
                 "sms",
@@ -229,3 +229,5 @@ def queue_for_change(
                 due,
                 now,
             )
+    if rows:
+        repo.connection.execute(_INSERT_NOTIFICATION, rows)

@@ -33,23 +33,18 @@ def booking_window(
     )
 
 
-def bookable_service(repo: Repository, service_id: int) -> Service:
-    service = repo.get_service(service_id)
+def bookable_offerings(
+    repo: Repository, service_id: int, provider_id: int | None
+) -> tuple[Service, list[tuple[Provider, int]]]:
+    """The service and the active providers who offer it, each with their duration for it.
+
+    With a provider_id, that provider alone, or the reason they cannot take the booking.
+    """
+    service, offered = repo.service_offerings(service_id)
     if service is None:
         raise NotFound("We could not find that service.", resource="service")
     if not service.active:
         raise Inactive(f"{service.name} is not currently available to book.", resource="service")
-    return service
-
-
-def providers_for(
-    repo: Repository, service: Service, provider_id: int | None
-) -> list[tuple[Provider, int]]:
-    """Active providers who offer the service, each with their duration for it.
-
-    With a provider_id, that provider alone, or the reason they cannot take the booking.
-    """
-    offered = repo.offering_providers(service.id)
     if provider_id is None:
         candidates = [(p, minutes) for p, minutes in offered if p.active]
         if not candidates:
@@ -65,7 +60,7 @@ def providers_for(
             )
         if not candidates:
             raise ServiceNotOffered(f"{provider.name} does not offer {service.name}.")
-    return [(p, minutes or service.duration_minutes) for p, minutes in candidates]
+    return service, [(p, minutes or service.duration_minutes) for p, minutes in candidates]
 
 
 def load_calendars(
