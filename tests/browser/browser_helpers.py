@@ -221,7 +221,7 @@ def in_thread(function: Any, *args: Any) -> Any:
         return pool.submit(function, *args).result(timeout=60)
 
 
-def shot(page: Page, name: str) -> None:
-    """Save a full-page screenshot for a reviewer (test-artifacts/ is gitignored)."""
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """Save a screenshot for a reviewer (test-artifacts/ is gitignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)

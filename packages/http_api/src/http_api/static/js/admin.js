@@ -412,7 +412,7 @@ function drawCalendar() {
   const { low, high } = minuteRange(appointments);
   const height = (high - low) * PX_PER_MINUTE + 2 * TOP_PAD;
   const week = view.mode === "week";
-  const columnWidth = week ? "minmax(6.5rem, 1fr)" : "minmax(10rem, 1fr)";
+  const columnWidth = week ? "minmax(5.5rem, 1fr)" : "minmax(10rem, 1fr)";
   const columnCount = Math.max(1, providers.length) * dates.length;
 
   const grid = h("div", {
@@ -517,10 +517,26 @@ function drawCalendar() {
   const title = week
     ? `Week of ${dayLabels(dates[0]).long}`
     : dayLabels(view.date).long;
-  area.replaceChildren(
-    h("h2", { id: "view-title", "data-testid": "view-title" }, title),
-    h("div", { class: "calendar-scroll", tabindex: "0", "aria-labelledby": "view-title" }, grid),
+  // A poll redraws the same view: keep where the user scrolled. A new view in week mode scrolls
+  // sideways to the chosen day (a week of provider columns is wider than most screens).
+  const previous = area.querySelector(".calendar-scroll");
+  const viewKey = `${view.mode}|${view.date}|${view.provider}`;
+  const keep = previous && drawCalendar.viewKey === viewKey;
+  const scroller = h(
+    "div",
+    { class: "calendar-scroll", tabindex: "0", "aria-labelledby": "view-title" },
+    grid,
   );
+  area.replaceChildren(h("h2", { id: "view-title", "data-testid": "view-title" }, title), scroller);
+  if (keep) {
+    scroller.scrollLeft = previous.scrollLeft;
+    scroller.scrollTop = previous.scrollTop;
+  } else if (week) {
+    const dayColumn = grid.querySelector(`.cal-col[data-date="${view.date}"]`);
+    const axisWidth = grid.querySelector(".cal-axis")?.offsetWidth || 0;
+    if (dayColumn) scroller.scrollLeft = Math.max(0, dayColumn.offsetLeft - axisWidth);
+  }
+  drawCalendar.viewKey = viewKey;
   if (focusedId) {
     const again = area.querySelector(`[data-appointment-id="${CSS.escape(focusedId)}"]`);
     if (again) again.focus();

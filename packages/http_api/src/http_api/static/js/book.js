@@ -233,7 +233,9 @@ function progress(step) {
           class: i < index ? "done" : "",
           "aria-current": name === step ? "step" : null,
         },
-        `${i + 1}. ${label}`,
+        h("span", { class: "step-number" }, `${i + 1}.`),
+        " ",
+        h("span", { class: "step-label" }, label),
       ),
     ),
   );
