@@ -71,12 +71,17 @@ def test_sign_in_keeps_the_token_for_the_browser_session_only(
     assert page.evaluate("sessionStorage.getItem('admin.token')") is None
 
 
-def test_reschedule_from_the_admin_calendar(live_server: LiveServer, context: BrowserContext) -> None:
+def test_reschedule_from_the_admin_calendar(
+    live_server: LiveServer, context: BrowserContext
+) -> None:
     """Checklist 4: the old slot frees, the new one is taken, the calendar shows the new time."""
     day = weekday_ahead(3)
     old_start, new_start = local_iso(day, 10, 0), local_iso(day, 14, 0)
     booking = live_server.book(
-        service_id=BOTOX, provider_id=PATEL, start=old_start, client=client("Pia Move", "312-555-0311")
+        service_id=BOTOX,
+        provider_id=PATEL,
+        start=old_start,
+        client=client("Pia Move", "312-555-0311"),
     )
     appointment_id = booking["appointment"]["id"]
     page = context.new_page()
@@ -86,7 +91,9 @@ def test_reschedule_from_the_admin_calendar(live_server: LiveServer, context: Br
     appointment.click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_test_id("dialog-when")).to_contain_text(re.compile(r"10:00 AM – 10:30 AM C[SD]T"))
+    expect(dialog.get_by_test_id("dialog-when")).to_contain_text(
+        re.compile(r"10:00 AM – 10:30 AM C[SD]T")
+    )
     dialog.get_by_role("button", name="Move").click()
     dialog.locator(f"[data-testid=move-slot][data-start='{new_start}']").click()
     expect(dialog.get_by_test_id("move-summary")).to_contain_text(re.compile(r"2:00 PM C[SD]T"))
@@ -104,7 +111,9 @@ def test_reschedule_from_the_admin_calendar(live_server: LiveServer, context: Br
     assert old_start in live_server.free_starts(BOTOX, day, PATEL)
     assert new_start not in live_server.free_starts(BOTOX, day, PATEL)
     booking_page = context.new_page()
-    offered = times_offered(booking_page, live_server.url, service="Botox", provider="Dr. Maya Patel", day=day)
+    offered = times_offered(
+        booking_page, live_server.url, service="Botox", provider="Dr. Maya Patel", day=day
+    )
     assert old_start in offered and new_start not in offered
     # And in the calendar's own move list the freed time is offered again.
     appointment.click()
@@ -129,7 +138,9 @@ def _book_through_mcp(url: str, arguments: dict[str, Any]) -> dict[str, Any]:
     return anyio.run(main)
 
 
-def test_an_ai_booking_appears_on_the_calendar_by_itself(live_server: LiveServer, page: Page) -> None:
+def test_an_ai_booking_appears_on_the_calendar_by_itself(
+    live_server: LiveServer, page: Page
+) -> None:
     """Checklist 5: booked through the real MCP client over streamable HTTP at /mcp; the open
     calendar shows it within a few seconds, without a reload, with provider, service, start,
     end and the AI badge."""
@@ -163,17 +174,26 @@ def test_an_ai_booking_appears_on_the_calendar_by_itself(live_server: LiveServer
     appointment.click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_test_id("dialog-provider")).to_have_text("Ashley Chen")
-    expect(dialog.get_by_test_id("dialog-when")).to_contain_text(re.compile(r"1:00 PM – 2:00 PM C[SD]T"))
+    expect(dialog.get_by_test_id("dialog-when")).to_contain_text(
+        re.compile(r"1:00 PM – 2:00 PM C[SD]T")
+    )
     expect(dialog.get_by_test_id("dialog-source")).to_have_text("the AI receptionist")
     [stored] = live_server.calendar(day)
-    assert (stored["source"], stored["provider_id"], stored["service_id"]) == ("ai", CHEN, HYDRAFACIAL)
+    assert (stored["source"], stored["provider_id"], stored["service_id"]) == (
+        "ai",
+        CHEN,
+        HYDRAFACIAL,
+    )
     assert (stored["start"], stored["end"]) == (local_iso(day, 13), local_iso(day, 14))
 
 
 def test_views_filters_and_cancelled_appointments(live_server: LiveServer, page: Page) -> None:
     day = weekday_ahead(3)
     web = live_server.book(
-        service_id=BOTOX, provider_id=PATEL, start=local_iso(day, 10), client=client("Rae Web", "312-555-0331")
+        service_id=BOTOX,
+        provider_id=PATEL,
+        start=local_iso(day, 10),
+        client=client("Rae Web", "312-555-0331"),
     )
     admin = live_server.book(
         admin=True,
@@ -183,7 +203,10 @@ def test_views_filters_and_cancelled_appointments(live_server: LiveServer, page:
         client=client("Sam Desk", "312-555-0332"),
     )
     gone = live_server.book(
-        service_id=CONSULTATION, provider_id=LOPEZ, start=local_iso(day, 11), client=client("Tia Gone", "312-555-0333")
+        service_id=CONSULTATION,
+        provider_id=LOPEZ,
+        start=local_iso(day, 11),
+        client=client("Tia Gone", "312-555-0333"),
     )
     response = live_server.admin(
         "POST", "/api/booking/cancel", json={"appointment_id": gone["appointment"]["id"]}
@@ -195,15 +218,21 @@ def test_views_filters_and_cancelled_appointments(live_server: LiveServer, page:
     expect(heads).to_have_text(["Dr. Maya Patel", "Jessica Rivera", "Ashley Chen", "Brianna Lopez"])
     expect(page.locator(BLOCK)).to_have_count(3)
     expect(block(page, web["appointment"]["id"]).get_by_test_id("source-badge")).to_have_text("Web")
-    expect(block(page, admin["appointment"]["id"]).get_by_test_id("source-badge")).to_have_text("Admin")
+    expect(block(page, admin["appointment"]["id"]).get_by_test_id("source-badge")).to_have_text(
+        "Admin"
+    )
     # Placed at their local times: 13:00 is three hours (at 1.6 px a minute) below 10:00.
     top = lambda i: block(page, i).evaluate("node => node.offsetTop")  # noqa: E731
-    assert top(admin["appointment"]["id"]) - top(web["appointment"]["id"]) == pytest.approx(3 * 60 * 1.6, abs=1)
+    assert top(admin["appointment"]["id"]) - top(web["appointment"]["id"]) == pytest.approx(
+        3 * 60 * 1.6, abs=1
+    )
 
     cancelled = block(page, gone["appointment"]["id"])
     expect(cancelled).to_have_attribute("data-status", "cancelled")
     expect(cancelled).to_contain_text("Cancelled")
-    struck = cancelled.get_by_test_id("appt-service").evaluate("n => getComputedStyle(n).textDecorationLine")
+    struck = cancelled.get_by_test_id("appt-service").evaluate(
+        "n => getComputedStyle(n).textDecorationLine"
+    )
     assert struck == "line-through"
 
     page.get_by_label("Show cancelled").uncheck()
@@ -246,7 +275,9 @@ def test_cancel_from_the_admin_dialog(live_server: LiveServer, page: Page) -> No
     assert start in live_server.free_starts(BOTOX, day, PATEL)
 
 
-def test_a_failing_refresh_is_shown_and_recovers(live_server: LiveServer, context: BrowserContext) -> None:
+def test_a_failing_refresh_is_shown_and_recovers(
+    live_server: LiveServer, context: BrowserContext
+) -> None:
     context.add_init_script("globalThis.BOOKING_POLL_MS = 700;")
     page = context.new_page()
     sign_in_admin(page, live_server.url)

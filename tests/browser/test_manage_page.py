@@ -58,7 +58,9 @@ def test_cancel_from_the_manage_page_offers_the_slot_again(
     page.get_by_test_id("manage-link").click()
     assert page.url == link
     expect(page.get_by_test_id("appointment-status")).to_have_text("Booked")
-    expect(page.get_by_test_id("appointment-time")).to_have_text(re.compile(r"^11:00 AM – 11:30 AM C[SD]T$"))
+    expect(page.get_by_test_id("appointment-time")).to_have_text(
+        re.compile(r"^11:00 AM – 11:30 AM C[SD]T$")
+    )
     page.get_by_role("button", name="Cancel appointment").click()
     expect(page.get_by_role("heading", name="Cancel this appointment?")).to_be_focused()
     page.get_by_role("button", name="Yes, cancel it").click()
@@ -99,7 +101,9 @@ def test_reschedule_from_the_manage_page_survives_a_refresh(
     expect(page.get_by_test_id("move-summary")).to_contain_text(re.compile(r"2:00 PM C[SD]T"))
     page.get_by_role("button", name="Confirm new time").click()
     expect(page.get_by_test_id("message-success")).to_contain_text("Done: your appointment is now")
-    expect(page.get_by_test_id("appointment-time")).to_have_text(re.compile(r"^2:00 PM – 2:30 PM C[SD]T$"))
+    expect(page.get_by_test_id("appointment-time")).to_have_text(
+        re.compile(r"^2:00 PM – 2:30 PM C[SD]T$")
+    )
 
     assert old_start in live_server.free_starts(BOTOX, day, PATEL)
     assert new_start not in live_server.free_starts(BOTOX, new_day, PATEL)
@@ -138,9 +142,7 @@ def test_a_slot_taken_while_moving_offers_the_nearest_times(
     alternative.click()
     page.get_by_role("button", name="Confirm new time").click()
     expect(page.get_by_test_id("message-success")).to_contain_text("Done: your appointment is now")
-    moved = next(
-        a for a in live_server.calendar(day) if a["id"] == booking["appointment"]["id"]
-    )
+    moved = next(a for a in live_server.calendar(day) if a["id"] == booking["appointment"]["id"])
     assert moved["start"] == chosen
 
 
