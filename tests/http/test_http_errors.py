@@ -169,3 +169,25 @@ def test_openapi_declares_the_error_schema_for_every_error_status(client: TestCl
         "alternatives"
     ]
     assert set(ERROR_HTTP_STATUS.values()) <= {401, 404, 409, 422, 429, 503} | {400}
+
+
+def test_openapi_has_examples_for_every_operation(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    def has_example(media: dict) -> bool:
+        if "example" in media or "examples" in media:
+            return True
+        ref = media.get("schema", {}).get("$ref", "")
+        return "examples" in schemas.get(ref.rsplit("/", 1)[-1], {})
+
+    for path, item in document["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in item.items():
+            success = next(r for s, r in operation["responses"].items() if s.startswith("2"))
+            media = success["content"]["application/json"]
+            assert has_example(media), (method, path)
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert has_example(response["content"]["application/json"]), (path, status)

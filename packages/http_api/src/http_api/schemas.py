@@ -485,10 +485,44 @@ class AdminProviderOut(_Out):
 
 
 class AdminProvidersOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "providers": [
+                        {
+                            "id": 1,
+                            "name": "Dr. Maya Patel",
+                            "title": "Medical Director, NP",
+                            "active": True,
+                            "service_ids": [1, 2, 3],
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
     providers: list[AdminProviderOut]
 
 
 class AdminProviderEnvelope(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider": {
+                        "id": 1,
+                        "name": "Dr. Maya Patel",
+                        "title": "Medical Director, NP",
+                        "active": True,
+                        "service_ids": [1, 2, 3],
+                    }
+                }
+            ]
+        }
+    )
+
     provider: AdminProviderOut
 
 
@@ -503,10 +537,48 @@ class AdminServiceOut(_Out):
 
 
 class AdminServicesOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "services": [
+                        {
+                            "id": 2,
+                            "name": "Botox",
+                            "description": "Wrinkle relaxer.",
+                            "duration_minutes": 30,
+                            "buffer_minutes": 15,
+                            "price_cents": 35000,
+                            "active": True,
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
     services: list[AdminServiceOut]
 
 
 class AdminServiceEnvelope(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service": {
+                        "id": 2,
+                        "name": "Botox",
+                        "description": "Wrinkle relaxer.",
+                        "duration_minutes": 30,
+                        "buffer_minutes": 15,
+                        "price_cents": 35000,
+                        "active": True,
+                    }
+                }
+            ]
+        }
+    )
+
     service: AdminServiceOut
 
 
@@ -516,6 +588,20 @@ class OfferingOut(_Out):
 
 
 class ProviderServicesOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider_id": 1,
+                    "services": [
+                        {"service_id": 1, "duration_minutes": None},
+                        {"service_id": 2, "duration_minutes": 45},
+                    ],
+                }
+            ]
+        }
+    )
+
     provider_id: int
     services: list[OfferingOut]
 
@@ -527,6 +613,20 @@ class HoursIntervalOut(_Out):
 
 
 class HoursOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider_id": 1,
+                    "hours": [
+                        {"weekday": 0, "start": "09:00", "end": "12:00"},
+                        {"weekday": 0, "start": "13:00", "end": "17:00"},
+                    ],
+                }
+            ]
+        }
+    )
+
     provider_id: int
     hours: list[HoursIntervalOut]
 
@@ -540,10 +640,44 @@ class TimeOffOut(_Out):
 
 
 class TimeOffListOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "time_off": [
+                        {
+                            "id": 7,
+                            "provider_id": 1,
+                            "start": "2026-12-24T09:00:00-06:00",
+                            "end": "2026-12-24T17:00:00-06:00",
+                            "reason": "Holiday",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
     time_off: list[TimeOffOut]
 
 
 class TimeOffEnvelope(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "time_off": {
+                        "id": 7,
+                        "provider_id": 1,
+                        "start": "2026-12-24T09:00:00-06:00",
+                        "end": "2026-12-24T17:00:00-06:00",
+                        "reason": "Holiday",
+                    }
+                }
+            ]
+        }
+    )
+
     time_off: TimeOffOut
 
 
@@ -553,14 +687,28 @@ class ClosureOut(_Out):
 
 
 class ClosuresOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"closures": [{"date": "2026-12-25", "reason": "Christmas Day"}]}]
+        }
+    )
+
     closures: list[ClosureOut]
 
 
 class ClosureEnvelope(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"closure": {"date": "2026-12-25", "reason": "Christmas Day"}}]
+        }
+    )
+
     closure: ClosureOut
 
 
 class DeletedOut(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"deleted": True}]})
+
     deleted: bool = True
 
 
