@@ -9,9 +9,10 @@ Database failures become domain errors here, in one place:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -39,6 +40,25 @@ class _Retry(Exception):
     def __init__(self, final: Exception) -> None:
         super().__init__(str(final))
         self.final = final
+
+
+_sqlite_write_locks: dict[str, threading.Lock] = {}
+_sqlite_write_locks_guard = threading.Lock()
+
+
+def _in_process_write_lock(engine: sa.Engine) -> AbstractContextManager[object]:
+    """SQLite writers of one process queue on a lock before BEGIN IMMEDIATE.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, which makes waiting writers
+    slow and unfair under contention; a queue inside the process is fast. Writers in other
+    processes still wait on the database lock (busy timeout).
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    key = str(engine.url)
+    with _sqlite_write_locks_guard:
+        lock = _sqlite_write_locks.setdefault(key, threading.Lock())
+    return lock
 
 
 class Transaction:
@@ -82,6 +102,14 @@ class UnitOfWork:
 
         Transient failures surface as their final domain error unless ``retryable`` (``run``).
         """
+        with (
+            _in_process_write_lock(self.engine) if write else nullcontext(),
+            self._transaction(write, retryable) as transaction,
+        ):
+            yield transaction
+
+    @contextmanager
+    def _transaction(self, write: bool, retryable: bool) -> Iterator[Transaction]:
         try:
             connection = self.engine.connect()
         except sa_exc.OperationalError as error:
