@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import sqlalchemy as sa
 from booking_core import BookingSettings, FixedClock
 from booking_core.errors import ERROR_HTTP_STATUS
+from booking_core.migrations import upgrade
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from http_api.app import create_app
@@ -191,3 +195,18 @@ def test_openapi_has_examples_for_every_operation(client: TestClient) -> None:
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
                     assert has_example(response["content"]["application/json"]), (path, status)
+
+
+def test_an_exhausted_connection_pool_is_503(clock: FixedClock, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'pool.db'}"
+    upgrade(url)
+    engine = sa.create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.1)
+    settings = BookingSettings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, clock=clock, engine=engine)
+    held = engine.connect()  # the pool's only connection
+    try:
+        response = TestClient(app).get("/api/services")
+    finally:
+        held.close()
+        engine.dispose()
+    assert_error(response, 503, "service_unavailable")

@@ -274,5 +274,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(sa_exc.OperationalError, _on_database_error)
     app.add_exception_handler(sa_exc.InterfaceError, _on_database_error)
+    # The connection pool stayed exhausted for its whole timeout: overloaded, try again.
+    app.add_exception_handler(sa_exc.TimeoutError, _on_database_error)
     app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(Exception, _on_unexpected)
