@@ -23,8 +23,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from loguru import logger
-
 from booking_core import (
     BookingSettings,
     FixedClock,
@@ -37,6 +35,7 @@ from booking_core.adapters.database import WRITE_OPTION, create_database_engine
 from booking_core.demo import load_demo_business
 from booking_core.errors import BookingError
 from booking_core.migrations import upgrade
+from loguru import logger
 
 CHICAGO = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=CHICAGO)
@@ -65,8 +64,10 @@ class Database:
             self._name = f"booking_bench_{uuid.uuid4().hex[:8]}"
             with self._server.connect() as connection:
                 connection.exec_driver_sql(f'CREATE DATABASE "{self._name}"')
-            self.url = sa.engine.make_url(postgres_url).set(database=self._name).render_as_string(
-                hide_password=False
+            self.url = (
+                sa.engine.make_url(postgres_url)
+                .set(database=self._name)
+                .render_as_string(hide_password=False)
             )
         upgrade(self.url)
 
@@ -80,8 +81,7 @@ class Database:
 
 
 def new_uow(url: str) -> UnitOfWork:
-    settings = BookingSettings(database_url=url, max_future_bookings_per_phone=0,
-                               _env_file=None)  # type: ignore[call-arg]
+    settings = BookingSettings(database_url=url, max_future_bookings_per_phone=0, _env_file=None)  # type: ignore[call-arg]
     return UnitOfWork(settings, engine=create_database_engine(url), clock=FixedClock(NOW))
 
 
@@ -97,9 +97,15 @@ def new_phone() -> str:
 
 def book(uow: UnitOfWork, provider_id: int, start: datetime, requester: Requester) -> str:
     try:
-        create_appointment(uow, service_id=CONSULTATION, provider_id=provider_id, start=start,
-                           client_name="Bench Client", client_phone=new_phone(),
-                           requester=requester)
+        create_appointment(
+            uow,
+            service_id=CONSULTATION,
+            provider_id=provider_id,
+            start=start,
+            client_name="Bench Client",
+            client_phone=new_phone(),
+            requester=requester,
+        )
     except BookingError as error:
         return error.code
     return "ok"
@@ -107,8 +113,12 @@ def book(uow: UnitOfWork, provider_id: int, start: datetime, requester: Requeste
 
 def fill_calendar(uow: UnitOfWork) -> float:
     """1,000 appointments spread over the 30 days; returns the share of working time filled."""
-    slots = find_available_slots(uow, service_id=CONSULTATION, start_date=FIRST_DAY,
-                                 end_date=FIRST_DAY + timedelta(days=DAYS - 1))
+    slots = find_available_slots(
+        uow,
+        service_id=CONSULTATION,
+        start_date=FIRST_DAY,
+        end_date=FIRST_DAY + timedelta(days=DAYS - 1),
+    )
     # Non-overlapping half-hour blocks per provider, then a random 1,000 of them.
     blocks = [s for s in slots if s.start.minute in (0, 30)]
     working_minutes = len(blocks) * 30
@@ -126,20 +136,26 @@ def bench_availability(uow: UnitOfWork, runs: int = 40) -> float:
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        find_available_slots(uow, service_id=CONSULTATION, start_date=FIRST_DAY,
-                             end_date=FIRST_DAY + timedelta(days=DAYS - 1))
+        find_available_slots(
+            uow,
+            service_id=CONSULTATION,
+            start_date=FIRST_DAY,
+            end_date=FIRST_DAY + timedelta(days=DAYS - 1),
+        )
         timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 
 
 def free_targets(uow: UnitOfWork, count: int, first_day: date) -> list[tuple[int, datetime]]:
-    slots = find_available_slots(uow, service_id=CONSULTATION, start_date=first_day,
-                                 end_date=first_day + timedelta(days=45))
+    slots = find_available_slots(
+        uow, service_id=CONSULTATION, start_date=first_day, end_date=first_day + timedelta(days=45)
+    )
     taken: dict[int, datetime] = {}
     targets = []
     for slot in slots:
         if slot.provider_id not in taken or slot.start >= taken[slot.provider_id] + timedelta(
-                minutes=30):
+            minutes=30
+        ):
             targets.append((slot.provider_id, slot.start))
             taken[slot.provider_id] = slot.start
         if len(targets) == count:
@@ -173,11 +189,18 @@ def bench_raw_inserts(uow: UnitOfWork, count: int = 300) -> float:
             connection = connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
                 start = base + timedelta(hours=i)
-                values = {"id": str(uuid.uuid4()), "client": client_id, "now": base,
-                          "start": start, "end": start + timedelta(minutes=30)}
+                values = {
+                    "id": str(uuid.uuid4()),
+                    "client": client_id,
+                    "now": base,
+                    "start": start,
+                    "end": start + timedelta(minutes=30),
+                }
                 if engine.dialect.name == "sqlite":
-                    values = {k: (v.replace(tzinfo=None) if isinstance(v, datetime) else v)
-                              for k, v in values.items()}
+                    values = {
+                        k: (v.replace(tzinfo=None) if isinstance(v, datetime) else v)
+                        for k, v in values.items()
+                    }
                 connection.execute(insert, values)
     return count / (time.perf_counter() - started)
 
@@ -190,7 +213,7 @@ def run_contention(attempt, targets) -> tuple[float, float, int]:
 
     def racer(index: int) -> None:
         nonlocal wins
-        order = targets[index % 4:] + targets[: index % 4]  # a little skew between threads
+        order = targets[index % 4 :] + targets[: index % 4]  # a little skew between threads
         for provider_id, start in order:
             t0 = time.perf_counter()
             won = attempt(provider_id, start)
@@ -198,6 +221,7 @@ def run_contention(attempt, targets) -> tuple[float, float, int]:
             with lock:
                 latencies.append(elapsed)
                 wins += won
+
     started = time.perf_counter()
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(racer, range(THREADS)))
@@ -205,24 +229,30 @@ def run_contention(attempt, targets) -> tuple[float, float, int]:
     return len(latencies) / total, percentile(latencies, 0.99), wins
 
 
-def bench_contended(uow: UnitOfWork) -> tuple[float, float, int]:
-    targets = free_targets(uow, CONTENDED_SLOTS, FIRST_DAY + timedelta(days=DAYS + 30))
-    return run_contention(
-        lambda p, s: book(uow, p, s, Requester.web()) == "ok", targets
-    )
+def contended_targets(uow: UnitOfWork) -> tuple[list, list]:  # type: ignore[type-arg]
+    """Two disjoint sets of free slots: one for the core, one for raw SQL."""
+    targets = free_targets(uow, 2 * CONTENDED_SLOTS, FIRST_DAY + timedelta(days=DAYS + 20))
+    assert len(targets) == 2 * CONTENDED_SLOTS, len(targets)
+    return targets[::2], targets[1::2]
 
 
-def bench_raw_contended(uow: UnitOfWork) -> tuple[float, float, int]:
+def bench_contended(uow: UnitOfWork, targets: list) -> tuple[float, float, int]:  # type: ignore[type-arg]
+    return run_contention(lambda p, s: book(uow, p, s, Requester.web()) == "ok", targets)
+
+
+def bench_raw_contended(uow: UnitOfWork, targets: list) -> tuple[float, float, int]:  # type: ignore[type-arg]
     """The same contention in raw SQL: serialize per provider, check, insert, commit."""
     engine = uow.engine
-    targets = free_targets(uow, CONTENDED_SLOTS, FIRST_DAY + timedelta(days=DAYS + 30))
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as connection:
         client_id = connection.execute(sa.text("SELECT min(id) FROM clients")).scalar_one()
     check = sa.text(
         "SELECT 1 FROM reservations WHERE resource_kind = 'provider' AND resource_id = :p "
-        + ("AND tstzrange(start_at, end_at, '[)') && tstzrange(:s, :e, '[)')" if postgres
-           else "AND start_at < :e AND end_at > :s")
+        + (
+            "AND tstzrange(start_at, end_at, '[)') && tstzrange(:s, :e, '[)')"
+            if postgres
+            else "AND start_at < :e AND end_at > :s"
+        )
     )
     insert_appointment = sa.text(
         "INSERT INTO appointments (id, provider_id, service_id, client_id, start_at, end_at, "
@@ -244,8 +274,10 @@ def bench_raw_contended(uow: UnitOfWork) -> tuple[float, float, int]:
             connection = connection.execution_options(**{WRITE_OPTION: True})
             with connection.begin():
                 if postgres:
-                    connection.execute(sa.text(
-                        "SELECT pg_advisory_xact_lock(CAST(2 AS int4), CAST(:p AS int4))"), values)
+                    connection.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(CAST(2 AS int4), CAST(:p AS int4))"),
+                        values,
+                    )
                 if connection.execute(check, values).first():
                     return False
                 connection.execute(insert_appointment, values)
@@ -257,11 +289,15 @@ def bench_raw_contended(uow: UnitOfWork) -> tuple[float, float, int]:
 
 def double_bookings(engine: sa.Engine) -> int:
     with engine.connect() as connection:
-        return int(connection.execute(sa.text(
-            "SELECT count(*) FROM reservations a JOIN reservations b "
-            "ON a.resource_kind = b.resource_kind AND a.resource_id = b.resource_id "
-            "AND a.id < b.id AND a.start_at < b.end_at AND b.start_at < a.end_at"
-        )).scalar_one())
+        return int(
+            connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM reservations a JOIN reservations b "
+                    "ON a.resource_kind = b.resource_kind AND a.resource_id = b.resource_id "
+                    "AND a.id < b.id AND a.start_at < b.end_at AND b.start_at < a.end_at"
+                )
+            ).scalar_one()
+        )
 
 
 def run(engine_name: str, postgres_url: str) -> dict[str, object]:
@@ -275,14 +311,19 @@ def run(engine_name: str, postgres_url: str) -> dict[str, object]:
         print(f"[{engine_name}] availability, 30 days, any provider: median {availability:.1f} ms")
         creates = bench_creates(uow)
         raw = bench_raw_inserts(uow)
-        print(f"[{engine_name}] creates {creates:.0f}/s, raw INSERTs {raw:.0f}/s, "
-              f"ratio {creates / raw:.2f}")
-        contended, p99, wins = bench_contended(uow)
-        raw_contended, raw_p99, raw_wins = bench_raw_contended(uow)
+        print(
+            f"[{engine_name}] creates {creates:.0f}/s, raw INSERTs {raw:.0f}/s, "
+            f"ratio {creates / raw:.2f}"
+        )
+        core_targets, raw_targets = contended_targets(uow)
+        contended, p99, wins = bench_contended(uow, core_targets)
+        raw_contended, raw_p99, raw_wins = bench_raw_contended(uow, raw_targets)
         doubles = double_bookings(uow.engine)
-        print(f"[{engine_name}] contended: core {contended:.0f} attempts/s (p99 {p99:.1f} ms, "
-              f"{wins} winners), raw {raw_contended:.0f} attempts/s (p99 {raw_p99:.1f} ms, "
-              f"{raw_wins} winners), double bookings {doubles}")
+        print(
+            f"[{engine_name}] contended: core {contended:.0f} attempts/s (p99 {p99:.1f} ms, "
+            f"{wins} winners), raw {raw_contended:.0f} attempts/s (p99 {raw_p99:.1f} ms, "
+            f"{raw_wins} winners), double bookings {doubles}"
+        )
         uow.engine.dispose()
         return {
             "engine": engine_name,
@@ -303,8 +344,9 @@ def run(engine_name: str, postgres_url: str) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--postgres-url",
-                        default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     args = parser.parse_args()
     logger.remove()  # one log line per booking would drown the figures
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]

@@ -24,6 +24,9 @@ def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
         return _sqlite_engine(url, **kwargs)
     # No pre-ping (a round trip per transaction): a connection the server dropped is
     # invalidated on first use and the unit of work retries the transaction on a new one.
+    # Fail fast (503 service_unavailable) instead of hanging when the server does not answer.
+    connect_args = kwargs.setdefault("connect_args", {})
+    connect_args.setdefault("connect_timeout", 5)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(url, **kwargs)
