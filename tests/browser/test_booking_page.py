@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from datetime import timedelta
@@ -35,6 +36,14 @@ def booked_for(server: LiveServer, day, phone_digits: str) -> list[dict]:
         for a in server.calendar(day)
         if a["client"]["phone"].endswith(phone_digits) and a["status"] == "booked"
     ]
+
+
+def release(routes: list[Route]) -> None:
+    """Settle requests a test held unanswered; playwright must not keep waiting on them after
+    the page gave up (a pending route outliving its context breaks the browser connection)."""
+    for route in routes:
+        with contextlib.suppress(Exception):
+            route.abort()
 
 
 def test_booking_end_to_end_shows_business_time(live_server: LiveServer, page: Page) -> None:
@@ -243,6 +252,7 @@ def test_server_error_and_timeout_are_visible_and_retry_works(
     expect(page.get_by_role("button", name="Booking…")).to_be_visible()
     expect(error).to_contain_text("No answer from the booking system", timeout=5000)
     expect(page.get_by_role("button", name="Confirm booking")).to_be_enabled()
+    release(held)
     page.unroute("**/api/booking/create")
 
     confirm(page)
@@ -356,6 +366,7 @@ def test_refresh_during_the_request_then_retry_books_once(
             break
         page.wait_for_timeout(100)
     page.reload()  # (the route stays until the reload, so the held request dies with the page)
+    release(held)
     page.unroute("**/api/booking/create")
 
     error = page.get_by_test_id("booking-error")
@@ -383,3 +394,23 @@ def test_no_services_says_so_and_shows_the_phone(empty_server: LiveServer, page:
     phone = page.get_by_test_id("no-services-phone").get_by_role("link")
     expect(phone).to_have_text(BUSINESS_PHONE)
     expect(phone).to_have_attribute("href", "tel:+13125550142")
+
+
+def test_time_formatting_follows_the_business_zone_across_daylight_saving(
+    live_server: LiveServer, page: Page
+) -> None:
+    # The browser is in Tokyo; winter and summer instants must read as Chicago CST and CDT.
+    page.goto(live_server.url + "/")
+    formatted = page.evaluate(
+        """async () => {
+            const { businessClock } = await import('/static/js/time.js');
+            const clock = businessClock('America/Chicago');
+            return [
+                clock.timeWithZone('2026-12-01T16:00:00Z'),
+                clock.timeWithZone('2027-03-15T15:00:00Z'),
+                clock.localDate('2027-03-15T04:30:00Z'),
+                clock.range('2027-03-14T07:30:00Z', '2027-03-14T08:30:00Z'),
+            ];
+        }"""
+    )
+    assert formatted == ["10:00 AM CST", "10:00 AM CDT", "2027-03-14", "1:30 AM – 3:30 AM CDT"]

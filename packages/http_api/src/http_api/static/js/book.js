@@ -468,7 +468,12 @@ async function renderTime(section, stored, current) {
     const labels = dayLabels(day);
     const list = byDay.get(day) || [];
     timesArea.replaceChildren(
-      h("h3", { id: "times-title" }, `Free times on ${labels.long}`),
+      // The zone per day: a two-week range can cross a daylight-saving change.
+      h(
+        "h3",
+        { id: "times-title" },
+        `Free times on ${labels.long}${list.length ? ` (${clock.zoneName(list[0].start)})` : ""}`,
+      ),
       list.length
         ? h(
             "ul",
