@@ -7,19 +7,23 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from ai_tools.http import mcp_http_app
 from booking_core import BookingSettings, Clock, UnitOfWork, system_clock
 from booking_core.adapters.database import create_database_engine
+from booking_core.notify import start_background_dispatcher
 from fastapi import FastAPI
-from loguru import logger
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
 
 from http_api import web
 from http_api.errors import install_error_handlers, normalize_openapi
@@ -57,19 +61,16 @@ def create_app(
     owns_engine = engine is None
     engine = engine or create_database_engine(settings.database_url)
     uow = UnitOfWork(settings, engine=engine, clock=clock or system_clock)
-    mcp = _mcp_endpoint(uow, settings)
-    start_dispatcher = _dispatcher_starter()
+    mcp = McpEndpoint(lambda: mcp_http_app(uow, settings))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            if mcp is not None:
-                # A route's ASGI app has no lifespan of its own: the parent runs the MCP session
-                # manager.
-                await stack.enter_async_context(mcp.running())
-            if start_dispatcher is not None:
-                stop = start_dispatcher(uow)
-                stack.push_async_callback(run_in_threadpool, stop)
+            # A route's ASGI app has no lifespan of its own: the parent runs the MCP session
+            # manager.
+            await stack.enter_async_context(mcp.running())
+            stop = start_background_dispatcher(uow)
+            stack.push_async_callback(run_in_threadpool, stop)
             yield
         if owns_engine:
             engine.dispose()
@@ -80,6 +81,8 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: nothing loads from a CDN at run time
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.uow = uow
@@ -92,9 +95,9 @@ def create_app(
     app.include_router(booking.router)
     app.include_router(admin.router)
     app.include_router(notifications.router)
-    if mcp is not None:
-        # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
-        app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=mcp.methods))
+    # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
+    app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=mcp.methods))
+    _add_offline_docs(app)
     app.include_router(web.router)  # last: the web pages may own broad paths
 
     generate_openapi = app.openapi
@@ -140,26 +143,16 @@ class McpEndpoint:
         await self._app(scope, receive, send)
 
 
-def _mcp_endpoint(uow: UnitOfWork, settings: BookingSettings) -> McpEndpoint | None:
-    try:
-        from ai_tools.http import mcp_http_app
-    except ImportError as error:
-        logger.warning("MCP endpoint /mcp not mounted: ai_tools.http unavailable ({})", error)
-        return None
-    return McpEndpoint(lambda: mcp_http_app(uow, settings))
+def _add_offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the files of the swagger-ui-bundle package."""
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
-
-def _dispatcher_starter() -> Callable[[UnitOfWork], Callable[[], None]] | None:
-    for module_name in ("booking_core.notify", "booking_core.notify.dispatcher"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        starter = getattr(module, "start_background_dispatcher", None)
-        if starter is not None:
-            return starter  # type: ignore[no-any-return]
-    logger.warning(
-        "notification dispatcher not started: booking_core.notify.start_background_dispatcher "
-        "is unavailable"
-    )
-    return None
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )

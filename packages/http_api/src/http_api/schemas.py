@@ -276,6 +276,8 @@ class BusinessOut(_Out):
                     "timezone": "America/Chicago",
                     "now": "2026-11-30T12:00:00-06:00",
                     "hours": [{"weekday": 0, "open": "09:00", "close": "19:00"}],
+                    "change_cutoff_hours": 24,
+                    "min_notice_minutes": 60,
                 }
             ]
         }
@@ -286,6 +288,8 @@ class BusinessOut(_Out):
     timezone: str
     now: datetime
     hours: list[DayHoursOut]
+    change_cutoff_hours: int
+    min_notice_minutes: int
 
 
 class ServiceOut(_Out):

@@ -41,6 +41,8 @@ class BusinessInfo:
     timezone: str
     now: datetime
     hours: list[DayHours]
+    change_cutoff_hours: int
+    min_notice_minutes: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ def business_info(uow: UnitOfWork) -> BusinessInfo:
         timezone=settings.timezone,
         now=uow.now().astimezone(settings.tz),
         hours=[DayHours(day, *spans[day]) for day in sorted(spans)],
+        change_cutoff_hours=settings.change_cutoff_hours,
+        min_notice_minutes=settings.min_notice_minutes,
     )
 
 

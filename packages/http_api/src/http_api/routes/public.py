@@ -38,7 +38,9 @@ MAX_AVAILABILITY_DAYS = 31
 )
 def get_business(uow: UowDep) -> BusinessOut:
     """`hours` is, per weekday (0 = Monday), the span from the earliest provider start to the
-    latest provider end. Days nobody works are absent."""
+    latest provider end. Days nobody works are absent. `change_cutoff_hours`: how late before
+    the start a client may still cancel or reschedule online; `min_notice_minutes`: how soon a
+    client may book."""
     info = catalog.business_info(uow)
     return BusinessOut(
         name=info.name,
@@ -49,6 +51,8 @@ def get_business(uow: UowDep) -> BusinessOut:
             DayHoursOut(weekday=h.weekday, open=hhmm(h.open), close=hhmm(h.close))
             for h in info.hours
         ],
+        change_cutoff_hours=info.change_cutoff_hours,
+        min_notice_minutes=info.min_notice_minutes,
     )
 
 
