@@ -9,7 +9,7 @@
 import { api, ApiError, describeError, newKey } from "./api.js";
 import { addDays, dayLabels, formatDuration, formatPrice, isDate, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
-import { announce, focus, h, messageBox, telLink } from "./dom.js";
+import { alternativesList, announce, focus, h, messageBox, telLink } from "./dom.js";
 import { store } from "./store.js";
 
 const DAYS_SHOWN = 14;
@@ -120,28 +120,7 @@ function phone() {
 function errorBox(error) {
   const extra = [];
   if (error.alternatives && error.alternatives.length) {
-    extra.push(
-      h(
-        "ul",
-        { class: "alternatives", "aria-label": "Nearest free times" },
-        error.alternatives.map((alternative) =>
-          h(
-            "li",
-            {},
-            h(
-              "button",
-              {
-                type: "button",
-                "data-testid": "alternative",
-                "data-start": alternative.start,
-                onclick: () => chooseAlternative(alternative),
-              },
-              `${clock.when(alternative.start)} with ${alternative.provider_name}`,
-            ),
-          ),
-        ),
-      ),
-    );
+    extra.push(alternativesList(error.alternatives, clock.when, chooseAlternative));
   }
   if (error.action === "time") {
     extra.push(

@@ -72,3 +72,27 @@ export function messageBox(kind, title, text, ...extra) {
     ...extra,
   );
 }
+
+/** The nearest free times offered with a taken-slot error, one button each. */
+export function alternativesList(alternatives, when, onChoose) {
+  return h(
+    "ul",
+    { class: "alternatives", "aria-label": "Nearest free times" },
+    alternatives.map((alternative) =>
+      h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            "data-testid": "alternative",
+            "data-start": alternative.start,
+            onclick: () => onChoose(alternative),
+          },
+          `${when(alternative.start)} with ${alternative.provider_name}`,
+        ),
+      ),
+    ),
+  );
+}

@@ -8,7 +8,7 @@
 import { api, ApiError, describeError, newKey } from "./api.js";
 import { addDays, dayLabels, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
-import { announce, focus, h, messageBox, telLink } from "./dom.js";
+import { alternativesList, announce, focus, h, messageBox, telLink } from "./dom.js";
 import { store } from "./store.js";
 
 const DAYS_SHOWN = 14;
@@ -106,35 +106,16 @@ function errorBox(error) {
   const extra = [];
   if (error.alternatives && error.alternatives.length) {
     extra.push(
-      h(
-        "ul",
-        { class: "alternatives", "aria-label": "Nearest free times" },
-        error.alternatives.map((alternative) =>
-          h(
-            "li",
-            {},
-            h(
-              "button",
-              {
-                type: "button",
-                "data-testid": "alternative",
-                "data-start": alternative.start,
-                onclick: () => {
-                  store.remove(KEY.error);
-                  setUi({
-                    mode: "reschedule",
-                    providerId: alternative.provider_id,
-                    date: clock.localDate(alternative.start),
-                    start: alternative.start,
-                  });
-                  render({ focusOn: "[data-testid=confirm-move]" });
-                },
-              },
-              `${clock.when(alternative.start)} with ${alternative.provider_name}`,
-            ),
-          ),
-        ),
-      ),
+      alternativesList(error.alternatives, clock.when, (alternative) => {
+        store.remove(KEY.error);
+        setUi({
+          mode: "reschedule",
+          providerId: alternative.provider_id,
+          date: clock.localDate(alternative.start),
+          start: alternative.start,
+        });
+        render({ focusOn: "[data-testid=confirm-move]" });
+      }),
     );
   }
   if (error.callUs) extra.push(callUs());
