@@ -47,6 +47,12 @@ THREADS = 16
 CONTENDED_SLOTS = 200
 
 
+def sqlite_stamp(value: datetime) -> str:
+    """A UTC instant written exactly as booking_core stores it on SQLite, so that raw SQL
+    compares like for like (text comparison)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -198,7 +204,7 @@ def bench_raw_inserts(uow: UnitOfWork, count: int = 300) -> float:
                 }
                 if engine.dialect.name == "sqlite":
                     values = {
-                        k: (v.replace(tzinfo=None) if isinstance(v, datetime) else v)
+                        k: (sqlite_stamp(v) if isinstance(v, datetime) else v)
                         for k, v in values.items()
                     }
                 connection.execute(insert, values)
@@ -268,7 +274,7 @@ def bench_raw_contended(uow: UnitOfWork, targets: list) -> tuple[float, float, i
     def attempt(provider_id: int, start: datetime) -> bool:
         s, e = start.astimezone(UTC), start.astimezone(UTC) + timedelta(minutes=30)
         if not postgres:
-            s, e = s.replace(tzinfo=None), e.replace(tzinfo=None)
+            s, e = sqlite_stamp(s), sqlite_stamp(e)  # type: ignore[assignment]
         values = {"p": provider_id, "s": s, "e": e, "id": str(uuid.uuid4()), "client": client_id}
         with engine.connect() as connection:
             connection = connection.execution_options(**{WRITE_OPTION: True})
