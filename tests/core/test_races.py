@@ -6,9 +6,13 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from booking_core import Requester, create_appointment
+from booking_core.errors import BookingError
+from booking_core.services import catalog
 from support.races import (
     attempt,
     contested_targets,
@@ -73,3 +77,57 @@ def test_processes_race_for_the_same_and_overlapping_slots(uow, clock):
         assert round_outcomes.count("ok") == 1, round_outcomes
         assert set(round_outcomes) == {"ok", "slot_unavailable"}, round_outcomes
     assert overlapping_pairs(uow.engine) == 0
+
+
+def test_concurrent_retries_with_one_key_book_once(uow):
+    """A client's retries racing the original (same key, same request) all get the one booking."""
+    start = datetime(2026, 12, 2, 10, tzinfo=ZoneInfo("America/Chicago"))
+    barrier = threading.Barrier(8)
+
+    def retry(_: int):
+        barrier.wait()
+        return create_appointment(
+            uow,
+            service_id=1,
+            provider_id=None,
+            start=start,
+            client_name="Retry Rita",
+            client_phone="312-555-0150",
+            requester=Requester.web(),
+            idempotency_key="same-key",
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(retry, range(8)))
+    assert len({r.appointment.id for r in results}) == 1
+    assert len({r.manage_token for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert len(catalog.calendar(uow, start.date())) == 1
+
+
+def test_concurrent_different_requests_with_one_key_book_once(uow):
+    start = datetime(2026, 12, 2, 10, tzinfo=ZoneInfo("America/Chicago"))
+    barrier = threading.Barrier(8)
+
+    def attempt_with_shared_key(index: int) -> str:
+        barrier.wait()
+        try:
+            create_appointment(
+                uow,
+                service_id=1,
+                provider_id=None,
+                start=start,
+                client_name="Key Sharer",
+                client_phone=racer_phone(index),
+                requester=Requester.web(),
+                idempotency_key="shared-key",
+            )
+        except BookingError as error:
+            return error.code
+        return "ok"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(attempt_with_shared_key, range(8)))
+    assert outcomes.count("ok") == 1
+    assert set(outcomes) == {"ok", "idempotency_conflict"}
+    assert len(catalog.calendar(uow, start.date())) == 1

@@ -27,7 +27,8 @@ from booking_core.domain.model import (
 )
 
 # Advisory lock classes (pg_advisory_xact_lock(class, id)): one lock space per kind of thing.
-_LOCK_CLASS = {"client": 1, ResourceKind.PROVIDER.value: 2}
+# Writers take them in class order: clients and keys first, then resources.
+_LOCK_CLASS = {"client": 1, "idempotency": 2, ResourceKind.PROVIDER.value: 3}
 
 _appointment_columns = (
     t.appointments,

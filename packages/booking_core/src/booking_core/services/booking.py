@@ -101,15 +101,17 @@ def create_appointment(
         )
 
         def work(tx: Transaction) -> BookingResult:
-            replay = _replay(tx.repo, "create", idempotency_key, request_print)
+            repo, now = tx.repo, uow.now()
+            # One at a time per client and per key: a retry racing its original sees its record.
+            repo.lock(
+                ("client", [_lock_key(client.phone)]),
+                ("idempotency", [_lock_key(idempotency_key)] if idempotency_key else []),
+            )
+            replay = _replay(repo, "create", idempotency_key, request_print)
             if replay:
                 return replay
-            repo, now = tx.repo, uow.now()
             service, candidates = bookable_offerings(repo, service_id, provider_id)
-            repo.lock(
-                ("client", [_client_lock_key(client.phone)]),
-                (_PROVIDER, [p.id for p, _ in candidates]),
-            )
+            repo.lock((_PROVIDER, [p.id for p, _ in candidates]))
             existing_client = repo.find_client(client.phone)
             upcoming = _upcoming(repo, existing_client, now)
             if not requester.is_admin:
@@ -304,11 +306,12 @@ def reschedule_appointment(
         target_provider: list[int] = []
 
         def work(tx: Transaction) -> BookingResult:
-            replay = _replay(tx.repo, "reschedule", idempotency_key, request_print)
+            repo, now = tx.repo, uow.now()
+            # The appointment's row lock (PostgreSQL) also orders a retry after its original.
+            current = _owned_appointment(repo, appointment_id, requester)
+            replay = _replay(repo, "reschedule", idempotency_key, request_print)
             if replay:
                 return replay
-            repo, now = tx.repo, uow.now()
-            current = _owned_appointment(repo, appointment_id, requester)
             log["phone"] = current.client.phone
             if current.status is not AppointmentStatus.BOOKED:
                 raise ValidationFailed(
@@ -321,7 +324,7 @@ def reschedule_appointment(
             target_provider[:] = [new_provider_id]
             service, candidates = bookable_offerings(repo, current.service_id, new_provider_id)
             repo.lock(
-                ("client", [_client_lock_key(current.client.phone)]),
+                ("client", [_lock_key(current.client.phone)]),
                 (_PROVIDER, {current.provider_id, new_provider_id}),
             )
             # Free the old interval first, inside this transaction: the new time may overlap it.
@@ -471,8 +474,10 @@ def _check_changeable(
         )
 
 
-def _client_lock_key(phone: str) -> int:
-    return zlib.crc32(phone.encode()) & 0x7FFFFFFF
+def _lock_key(text: str) -> int:
+    """An advisory-lock id for a string (a phone, an idempotency key); collisions only make two
+    unrelated writers wait for each other."""
+    return zlib.crc32(text.encode()) & 0x7FFFFFFF
 
 
 def _fill_log(log: dict[str, Any], result: BookingResult | Appointment, tz: ZoneInfo) -> None:

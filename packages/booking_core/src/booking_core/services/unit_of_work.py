@@ -25,7 +25,7 @@ from booking_core.adapters.database import WRITE_OPTION, create_database_engine
 from booking_core.adapters.repository import Repository
 from booking_core.adapters.tables import RESERVATIONS_NO_OVERLAP
 from booking_core.clock import Clock, system_clock
-from booking_core.errors import ServiceUnavailable, SlotUnavailable
+from booking_core.errors import IdempotencyConflict, ServiceUnavailable, SlotUnavailable
 from booking_core.settings import BookingSettings
 
 T = TypeVar("T")
@@ -157,6 +157,9 @@ def _translate(error: sa_exc.DBAPIError) -> Exception:
     text = str(original)
     if sqlstate == "23P01" or RESERVATIONS_NO_OVERLAP in text:
         return SlotUnavailable()
+    if "idempotency_records" in text and (sqlstate == "23505" or "UNIQUE" in text):
+        # Another request with the same key committed first: run again to replay (or refuse) it.
+        return _Retry(IdempotencyConflict())
     if sqlstate in _RETRYABLE_SQLSTATES:
         return _Retry(SlotUnavailable())
     if error.connection_invalidated:
