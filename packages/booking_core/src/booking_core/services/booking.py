@@ -53,7 +53,11 @@ from booking_core.services.requests import (
     hash_secret,
     localized,
 )
-from booking_core.services.scheduling import bookable_offerings, load_calendars
+from booking_core.services.scheduling import (
+    bookable_offerings,
+    load_calendars,
+    load_working_time,
+)
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
 IDEMPOTENCY_TTL = timedelta(hours=48)
@@ -111,13 +115,19 @@ def create_appointment(
             if replay:
                 return replay
             service, candidates = bookable_offerings(repo, service_id, provider_id)
-            repo.lock((_PROVIDER, [p.id for p, _ in candidates]))
+            # What the client lock guards, and what no lock guards, before the provider lock:
+            # the provider lock is what racers for one slot queue on, so hold it briefly.
             existing_client = repo.find_client(client.phone)
             upcoming = _upcoming(repo, existing_client, now)
             if not requester.is_admin:
                 _check_booking_limit(uow, upcoming)
             day = start_utc.astimezone(uow.tz).date()
-            calendars = load_calendars(repo, uow.settings, now, service, candidates, day, day)
+            ids = [p.id for p, _ in candidates]
+            working_time = load_working_time(repo, ids, day, day)
+            repo.lock((_PROVIDER, ids))
+            calendars = load_calendars(
+                repo, uow.settings, now, service, candidates, day, day, working_time
+            )
             calendar = _choose_provider(uow, repo, calendars, start_utc, requester)
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
             _check_client_free(upcoming, start_utc, end, exclude=None)
@@ -495,11 +505,14 @@ def _fill_log(log: dict[str, Any], result: BookingResult | Appointment, tz: Zone
 def _with_nearby_alternatives(
     error: SlotUnavailable, calendars: list[ProviderCalendar], start: datetime, uow: UnitOfWork
 ) -> SlotUnavailable:
-    """The nearest free slots from the day before to the day after, from the calendars this
-    transaction already loaded (under its locks): no second query for the common case."""
+    """The nearest free slots on the same day (and the days either side when it is nearly
+    full), from the calendars this transaction already loaded under its locks: no second query
+    in the common case."""
     day = start.astimezone(uow.tz).date()
-    days = [day - timedelta(days=1), day, day + timedelta(days=1)]
-    slots = availability.merge_slots(calendar.slots(days) for calendar in calendars)
+    slots = availability.merge_slots(calendar.slots([day]) for calendar in calendars)
+    if len(slots) < 3:  # a full day: look at its neighbours too
+        days = [day - timedelta(days=1), day + timedelta(days=1)]
+        slots += availability.merge_slots(calendar.slots(days) for calendar in calendars)
     error.details["alternatives"] = [_slot_dict(s) for s in availability.nearest(slots, start)]
     return error
 

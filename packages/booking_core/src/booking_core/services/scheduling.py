@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from booking_core.adapters.repository import Repository
@@ -63,6 +64,33 @@ def bookable_offerings(
     return service, [(p, minutes or service.duration_minutes) for p, minutes in candidates]
 
 
+@dataclass(frozen=True)
+class WorkingTime:
+    """When providers work over a span of local dates: weekly hours and business closures.
+
+    Loaded apart from busy time so a booking can read it before taking the provider lock
+    (nothing it holds is guarded by that lock), keeping the locked part of a booking short.
+    """
+
+    first_day: date
+    last_day: date
+    hours: dict[int, list[WorkingHours]]
+    closures: list[date]
+
+
+def load_working_time(
+    repo: Repository, provider_ids: Sequence[int], first_day: date, last_day: date
+) -> WorkingTime:
+    hours: dict[int, list[WorkingHours]] = defaultdict(list)
+    for entry in repo.working_hours(provider_ids):
+        hours[entry.provider_id].append(entry)
+    # A day either side, so the calendars can also answer for the neighbouring days.
+    closures = [
+        c.date for c in repo.closures(first_day - timedelta(days=1), last_day + timedelta(days=1))
+    ]
+    return WorkingTime(first_day, last_day, hours, closures)
+
+
 def load_calendars(
     repo: Repository,
     settings: BookingSettings,
@@ -71,34 +99,32 @@ def load_calendars(
     providers: Sequence[tuple[Provider, int]],
     first_day: date,
     last_day: date,
+    working_time: WorkingTime | None = None,
 ) -> list[ProviderCalendar]:
     """Each provider's schedule and busy time over local dates [first_day, last_day].
 
     Busy time and closures are loaded a day either side too, so the calendars can also answer
     for the neighbouring days (the nearest alternatives to a taken slot)."""
     tz = settings.tz
+    ids = [provider.id for provider, _ in providers]
+    if working_time is None:
+        working_time = load_working_time(repo, ids, first_day, last_day)
+    assert (working_time.first_day, working_time.last_day) == (first_day, last_day)
     # A day either side: a long appointment or time off can reach across midnight.
     start = local_day_bounds(first_day - timedelta(days=1), tz)[0]
     end = local_day_bounds(last_day + timedelta(days=1), tz)[1]
-    ids = [provider.id for provider, _ in providers]
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for entry in repo.working_hours(ids):
-        hours[entry.provider_id].append(entry)
     time_off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for absence in repo.time_off(ids, start, end):
         time_off[absence.provider_id].append((absence.start, absence.end))
     busy = repo.reservations(ResourceKind.PROVIDER.value, ids, start, end)
-    closures = [
-        c.date for c in repo.closures(first_day - timedelta(days=1), last_day + timedelta(days=1))
-    ]
-    window = booking_window(settings, now, closures)
+    window = booking_window(settings, now, working_time.closures)
     return [
         ProviderCalendar(
             ProviderSchedule(
                 provider=provider,
                 duration_minutes=duration,
                 buffer_minutes=service.buffer_minutes,
-                hours=tuple(hours[provider.id]),
+                hours=tuple(working_time.hours[provider.id]),
                 busy=tuple(busy.get(provider.id, ())),
             ),
             time_off[provider.id],
