@@ -161,6 +161,8 @@ def test_failed_reschedule_changes_nothing(uow):
         ("not a time", InvalidTime),
         ("2027-03-14T02:30", InvalidTime),  # does not exist (spring forward)
         ("2027-11-07T01:30", InvalidTime),  # happens twice (fall back)
+        ("9999-12-31T23:45:00-06:00", InvalidTime),  # out of range
+        ("0001-01-01T00:00:00", InvalidTime),
     ],
 )
 def test_invalid_times_give_a_clear_error(uow, start, error):

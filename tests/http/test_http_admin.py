@@ -260,10 +260,41 @@ def test_closures_add_list_delete(client: TestClient) -> None:
         "/api/admin/closures", json={"date": "2026-12-02", "reason": "Staff day"}, headers=ADMIN
     )
     assert added.status_code == 201, added.text
-    assert added.json() == {"closure": {"date": "2026-12-02", "reason": "Staff day"}}
+    assert added.json() == {
+        "closure": {"date": "2026-12-02", "reason": "Staff day"},
+        "overlapping_appointments": [],
+    }
     assert starts(client, CONSULTATION, "2026-12-02") == []
     listed = client.get("/api/admin/closures", headers=ADMIN).json()
     assert listed == {"closures": [{"date": "2026-12-02", "reason": "Staff day"}]}
     assert client.delete("/api/admin/closures/2026-12-02", headers=ADMIN).status_code == 200
     assert starts(client, CONSULTATION, "2026-12-02")
     assert_error(client.delete("/api/admin/closures/2026-12-02", headers=ADMIN), 404, "not_found")
+
+
+def test_time_off_and_closures_report_the_bookings_they_overlap(client):
+    """Time off or a closure over a booked appointment leaves it booked and says so."""
+    created = client.post(
+        "/api/booking/create",
+        json={
+            "service_id": 2,
+            "provider_id": 1,
+            "start": "2026-12-02T14:00",
+            "client": {"name": "Ann Lee", "phone": "312-555-0100"},
+        },
+    ).json()["appointment"]
+    time_off = client.post(
+        "/api/admin/providers/1/time-off",
+        json={"start": "2026-12-02T13:00", "end": "2026-12-02T17:00", "reason": "sick"},
+        headers=ADMIN,
+    )
+    assert time_off.status_code == 201
+    assert [a["id"] for a in time_off.json()["overlapping_appointments"]] == [created["id"]]
+    other = client.post(
+        "/api/admin/providers/2/time-off",
+        json={"start": "2026-12-02T13:00", "end": "2026-12-02T17:00"},
+        headers=ADMIN,
+    )
+    assert other.json()["overlapping_appointments"] == []
+    closure = client.post("/api/admin/closures", json={"date": "2026-12-02"}, headers=ADMIN)
+    assert [a["id"] for a in closure.json()["overlapping_appointments"]] == [created["id"]]

@@ -45,8 +45,9 @@ from booking_core.errors import ValidationFailed
 from booking_core.services import catalog
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 SERVER_NAME = "hello-gorgeous-booking"
 MAX_SLOT_LIMIT = 50
@@ -205,6 +206,36 @@ def error_result(error: BookingError) -> CallToolResult:
     )
 
 
+def argument_error_result(tool: str, error: ValidationError) -> CallToolResult:
+    """Arguments that do not fit a tool's schema, said like any other booking error: the
+    ``validation_error`` code, a sentence naming each field, and the fields as details."""
+    fields = {
+        ".".join(str(part) for part in problem["loc"]) or "arguments": problem["msg"]
+        for problem in error.errors()
+    }
+    sentence = "; ".join(f"{name}: {why}" for name, why in fields.items())
+    return error_result(
+        ValidationFailed(
+            f"Some arguments of {tool} are not valid ({sentence}). Dates are YYYY-MM-DD and "
+            "times HH:MM, in the business's local time.",
+            fields=fields,
+        )
+    )
+
+
+class BookingToolServer(MCPServer):
+    """The SDK's server, with argument errors answered in the same form as booking errors
+    (the SDK's own text is pydantic's, with no code a model can act on)."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            if isinstance(error.__cause__, ValidationError):
+                return argument_error_result(name, error.__cause__)
+            raise
+
+
 def _alternative(raw: Any) -> SlotInfo:
     start = datetime.fromisoformat(raw["start"]) if isinstance(raw["start"], str) else raw["start"]
     return SlotInfo(
@@ -282,7 +313,7 @@ LocalStart = Annotated[
 def build_server(uow: UnitOfWork) -> MCPServer:
     """An MCP server whose tools act on the booking store behind ``uow``."""
     settings = uow.settings
-    server = MCPServer(
+    server = BookingToolServer(
         SERVER_NAME,
         instructions=INSTRUCTIONS,
         version="0.1.0",

@@ -8,18 +8,19 @@ directory, migrated and seeded with the demo business on first start.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import secrets
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 import sqlalchemy as sa
+from ai_tools.server import run_stdio
 from booking_core import BookingSettings, UnitOfWork
 from booking_core.adapters.database import create_database_engine
 from booking_core.demo import is_empty, load_demo_business
 from booking_core.migrations import current_revision, head_revision, is_up_to_date, upgrade
+from booking_core.notify import run_dispatcher
 from pydantic import ValidationError
 
 from http_api.request_log import configure_logging
@@ -130,25 +131,15 @@ def _open_uow(settings: BookingSettings) -> UnitOfWork:
     return UnitOfWork(settings, engine=create_database_engine(settings.database_url))
 
 
-def _optional(module_names: Sequence[str], attribute: str, purpose: str) -> Callable[..., Any]:
-    for name in module_names:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        found = getattr(module, attribute, None)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-    raise CommandError(
-        f"{purpose} is not available in this installation "
-        f"({' or '.join(f'{m}.{attribute}' for m in module_names)} not found)."
-    )
-
-
 # --- commands ---------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    if not os.environ.get("BOOKING_PUBLIC_BASE_URL"):
+        # Links in messages and feed URLs point at this server unless told otherwise; workers
+        # inherit the environment.
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        os.environ["BOOKING_PUBLIC_BASE_URL"] = f"http://{host}:{args.port}"
     settings = _settings()
     _prepare_database(settings, args.migrate, sys.stdout)
     _ensure_tokens(settings, sys.stdout)
@@ -191,7 +182,6 @@ def cmd_mcp(_args: argparse.Namespace) -> None:
     # stdout carries the MCP protocol only: every message of ours goes to stderr.
     settings = _settings()
     _prepare_database(settings, migrate=False, out=sys.stderr)
-    run_stdio = _optional(["ai_tools.server"], "run_stdio", "The MCP stdio server")
     run_stdio(_open_uow(settings))
 
 
@@ -201,11 +191,6 @@ def cmd_notify_run(args: argparse.Namespace) -> None:
         _check_schema(settings, migrate=False, out=sys.stdout)
     else:
         _prepare_embedded(settings, sys.stdout)
-    run_dispatcher = _optional(
-        ["booking_core.notify", "booking_core.notify.dispatcher"],
-        "run_dispatcher",
-        "The notification dispatcher",
-    )
     uow = _open_uow(settings)
     try:
         report = run_dispatcher(uow, once=args.once)

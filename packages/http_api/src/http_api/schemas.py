@@ -683,6 +683,11 @@ class TimeOffEnvelope(_Out):
     )
 
     time_off: TimeOffOut
+    overlapping_appointments: list[AppointmentOut] = Field(
+        default_factory=list,
+        description="Booked appointments inside the new time off: they stay booked; move or "
+        "cancel them.",
+    )
 
 
 class ClosureOut(_Out):
@@ -708,6 +713,11 @@ class ClosureEnvelope(_Out):
     )
 
     closure: ClosureOut
+    overlapping_appointments: list[AppointmentOut] = Field(
+        default_factory=list,
+        description="Booked appointments on the closed date: they stay booked; move or "
+        "cancel them.",
+    )
 
 
 class DeletedOut(_Out):

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from booking_core.errors import InvalidTime
 
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
 
 def _wall(value: datetime) -> datetime:
     return value.replace(tzinfo=None, fold=0)
@@ -50,6 +52,9 @@ def parse_instant(value: datetime | str, tz: ZoneInfo, field: str = "start") -> 
             ) from None
     else:
         parsed = value
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        # Far outside any booking; also keeps UTC arithmetic away from datetime's limits.
+        raise InvalidTime("That date is out of range.", field=field)
     if parsed.tzinfo is None:
         try:
             return local_to_utc(parsed, tz)

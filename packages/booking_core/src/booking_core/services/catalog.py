@@ -125,6 +125,24 @@ def calendar(
     return [localized(a, uow.tz) for a in found]
 
 
+def booked_during(
+    uow: UnitOfWork, start: datetime, end: datetime, provider_id: int | None = None
+) -> list[Appointment]:
+    """Booked appointments overlapping [start, end): what new time off or a closure would
+    leave in place, for the admin to move or cancel (they are not changed automatically)."""
+    with uow.begin() as tx:
+        # Appointments are at most a day long: start a day early to catch one running into it.
+        found = tx.repo.appointments_between(
+            start - timedelta(days=1), end, provider_id, [AppointmentStatus.BOOKED]
+        )
+    return [localized(a, uow.tz) for a in found if a.end > start]
+
+
+def booked_on_date(uow: UnitOfWork, day: date) -> list[Appointment]:
+    """Booked appointments on a business-local date (what a closure of that date leaves)."""
+    return booked_during(uow, *local_day_bounds(day, uow.tz))
+
+
 def find_client_appointments(uow: UnitOfWork, phone: str) -> list[Appointment]:
     """A caller's upcoming booked appointments, by phone number."""
     e164 = normalize_phone(phone, field="client_phone")

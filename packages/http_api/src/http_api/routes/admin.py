@@ -240,7 +240,11 @@ def list_time_off(provider_id: ProviderId, uow: UowDep) -> TimeOffListOut:
 )
 def add_time_off(provider_id: ProviderId, body: TimeOffIn, uow: UowDep) -> TimeOffEnvelope:
     entry = catalog.add_time_off(uow, provider_id, body.start, body.end, body.reason)
-    return TimeOffEnvelope(time_off=time_off_out(entry))
+    overlapping = catalog.booked_during(uow, entry.start, entry.end, provider_id)
+    return TimeOffEnvelope(
+        time_off=time_off_out(entry),
+        overlapping_appointments=[appointment_out(a, full=True) for a in overlapping],
+    )
 
 
 @router.delete(
@@ -318,7 +322,11 @@ def list_closures(uow: UowDep) -> ClosuresOut:
 )
 def add_closure(body: ClosureIn, uow: UowDep) -> ClosureEnvelope:
     closure = catalog.add_closure(uow, body.date, body.reason)
-    return ClosureEnvelope(closure=ClosureOut(date=closure.date, reason=closure.reason))
+    overlapping = catalog.booked_on_date(uow, closure.date)
+    return ClosureEnvelope(
+        closure=ClosureOut(date=closure.date, reason=closure.reason),
+        overlapping_appointments=[appointment_out(a, full=True) for a in overlapping],
+    )
 
 
 @router.delete(
