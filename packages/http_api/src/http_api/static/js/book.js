@@ -9,7 +9,15 @@
 import { api, ApiError, describeError, newKey } from "./api.js";
 import { addDays, dayLabels, formatDuration, formatPrice, isDate, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
-import { alternativesList, announce, focus, h, messageBox, telLink } from "./dom.js";
+import {
+  alternativesList,
+  announce,
+  appointmentFacts,
+  focus,
+  h,
+  messageBox,
+  telLink,
+} from "./dom.js";
 import { store } from "./store.js";
 
 const DAYS_SHOWN = 14;
@@ -773,18 +781,7 @@ function renderDone(section) {
       h(
         "dl",
         { class: "summary" },
-        h("dt", {}, "Service"),
-        h("dd", { "data-testid": "done-service" }, appointment.service_name),
-        h("dt", {}, "Provider"),
-        h("dd", { "data-testid": "done-provider" }, appointment.provider_name),
-        h("dt", {}, "Date"),
-        h("dd", { "data-testid": "done-date" }, clock.longDate(appointment.start)),
-        h("dt", {}, "Time"),
-        h("dd", { "data-testid": "done-time" }, clock.range(appointment.start, appointment.end)),
-        h("dt", {}, "Name"),
-        h("dd", {}, appointment.client.name),
-        h("dt", {}, "Phone"),
-        h("dd", {}, appointment.client.phone),
+        appointmentFacts(appointment, clock, "done"),
       ),
     ),
     h(

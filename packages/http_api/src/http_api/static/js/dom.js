@@ -96,3 +96,21 @@ export function alternativesList(alternatives, when, onChoose) {
     ),
   );
 }
+
+/** The <dt>/<dd> pairs describing an appointment; test ids are `${prefix}-service` etc. */
+export function appointmentFacts(appointment, clock, prefix) {
+  return [
+    h("dt", {}, "Service"),
+    h("dd", { "data-testid": `${prefix}-service` }, appointment.service_name),
+    h("dt", {}, "Provider"),
+    h("dd", { "data-testid": `${prefix}-provider` }, appointment.provider_name),
+    h("dt", {}, "Date"),
+    h("dd", { "data-testid": `${prefix}-date` }, clock.longDate(appointment.start)),
+    h("dt", {}, "Time"),
+    h("dd", { "data-testid": `${prefix}-time` }, clock.range(appointment.start, appointment.end)),
+    h("dt", {}, "Name"),
+    h("dd", {}, appointment.client.name),
+    h("dt", {}, "Phone"),
+    h("dd", {}, appointment.client.phone),
+  ];
+}

@@ -8,7 +8,15 @@
 import { api, ApiError, describeError, newKey } from "./api.js";
 import { addDays, dayLabels, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
-import { alternativesList, announce, focus, h, messageBox, telLink } from "./dom.js";
+import {
+  alternativesList,
+  announce,
+  appointmentFacts,
+  focus,
+  h,
+  messageBox,
+  telLink,
+} from "./dom.js";
 import { store } from "./store.js";
 
 const DAYS_SHOWN = 14;
@@ -85,18 +93,7 @@ function details() {
         {},
         h("span", { class: `pill ${appointment.status}`, "data-testid": "appointment-status" }, statusText),
       ),
-      h("dt", {}, "Service"),
-      h("dd", { "data-testid": "appointment-service" }, appointment.service_name),
-      h("dt", {}, "Provider"),
-      h("dd", { "data-testid": "appointment-provider" }, appointment.provider_name),
-      h("dt", {}, "Date"),
-      h("dd", { "data-testid": "appointment-date" }, clock.longDate(appointment.start)),
-      h("dt", {}, "Time"),
-      h("dd", { "data-testid": "appointment-time" }, clock.range(appointment.start, appointment.end)),
-      h("dt", {}, "Name"),
-      h("dd", {}, appointment.client.name),
-      h("dt", {}, "Phone"),
-      h("dd", {}, appointment.client.phone),
+      appointmentFacts(appointment, clock, "appointment"),
       appointment.notes ? [h("dt", {}, "Notes"), h("dd", {}, appointment.notes)] : null,
     ),
   );
