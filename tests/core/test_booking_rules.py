@@ -434,3 +434,15 @@ def test_database_refuses_an_overlap_the_application_did_not_check(uow):
             ),
             {"id": other.appointment.id},
         )
+
+
+def test_expired_idempotency_records_are_purged(uow, clock):
+    from booking_core.services.booking import purge_expired_idempotency_records
+
+    first = book(uow, at(DAY, 10), idempotency_key="old-key")
+    assert purge_expired_idempotency_records(uow) == 0  # still fresh
+    assert book(uow, at(DAY, 10), idempotency_key="old-key").replayed
+    clock.advance(hours=49)
+    assert purge_expired_idempotency_records(uow) == 1
+    assert first.appointment.id  # the appointment itself stays
+    assert len(catalog.calendar(uow, DAY)) == 1

@@ -26,6 +26,7 @@ import random
 import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from booking_core.notify.senders import (
     build_senders,
     masked_recipient,
 )
+from booking_core.services.booking import purge_expired_idempotency_records
 from booking_core.services.outbox import REMINDER
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
@@ -360,6 +362,9 @@ def _log_failed(message_id: int, kind: str, channel: str, error: str, attempts: 
 
 
 # --- entry points --------------------------------------------------------------------------------
+HOUSEKEEPING_SECONDS = 3600
+
+
 def run_dispatcher(
     uow: UnitOfWork,
     once: bool = False,
@@ -378,9 +383,14 @@ def run_dispatcher(
         "once" if once else "polling",
         uow.settings.sms_sender,
     )
+    next_housekeeping = 0.0
     try:
         while not stop.is_set():
             try:
+                if not once and time.monotonic() >= next_housekeeping:
+                    # The long-running loop also clears expired idempotency records, hourly.
+                    purge_expired_idempotency_records(uow)
+                    next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
                 if dispatcher.has_due():
                     total.add(dispatcher.dispatch_due(stop))
             except Exception:

@@ -565,6 +565,11 @@ def _slot_dict(slot: Slot) -> dict[str, Any]:
 
 
 # --- idempotency -------------------------------------------------------------------------------
+def purge_expired_idempotency_records(uow: UnitOfWork) -> int:
+    """Delete idempotency records past their expiry (kept IDEMPOTENCY_TTL, at least 24 h)."""
+    return uow.run(lambda tx: tx.repo.purge_idempotency_records(uow.now()))
+
+
 def _replay(
     repo: Repository, operation: str, key: str | None, request_print: str
 ) -> BookingResult | None:
