@@ -191,3 +191,21 @@ def test_buffers_block_following_slots_and_problem_matches_slots():
     assert isinstance(
         calendar.problem(late, enforce_notice=True, enforce_hours=True), OutsideWorkingHours
     )
+
+
+def test_working_hours_ending_inside_the_skipped_hour_end_at_the_jump():
+    # 00:30-02:30 on spring-forward night: 02:30 does not exist, so the day ends at the jump
+    # (03:00 CDT): the last 30-minute slot starts at 01:30 CST.
+    slots = list(calendar_for(SPRING_FORWARD, time(0, 30), time(2, 30)).slots([SPRING_FORWARD]))
+    walls = [s.start.strftime("%H:%M %Z") for s in slots]
+    assert walls == ["00:30 CST", "00:45 CST", "01:00 CST", "01:15 CST", "01:30 CST"]
+
+
+def test_a_zone_attached_wall_time_gets_the_same_checks_as_a_naive_one():
+    with pytest.raises(InvalidTime):
+        parse_instant(datetime(2027, 3, 14, 2, 30, tzinfo=CHICAGO), CHICAGO)
+    with pytest.raises(InvalidTime):
+        parse_instant(datetime(2027, 11, 7, 1, 30, tzinfo=CHICAGO), CHICAGO)
+    assert parse_instant(datetime(2027, 11, 7, 10, tzinfo=CHICAGO), CHICAGO) == datetime(
+        2027, 11, 7, 16, tzinfo=UTC
+    )

@@ -46,3 +46,34 @@ def test_badly_typed_arguments_give_validation_error_with_the_field(uow, tool, a
     assert text.startswith("validation_error: ") and field in text
     error = result.structured_content["error"]
     assert error["code"] == "validation_error" and field in error["details"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        (
+            "find_available_slots",
+            {"service_id": 2, "date": "2026-12-03", "earliest_time": "10:00Z"},
+        ),
+        ("find_available_slots", {"service_id": 2**63, "date": "2026-12-03"}),
+        ("find_available_slots", {"service_id": 2, "date": "9999-12-31", "days": 2}),
+        (
+            "book_appointment",
+            {
+                "service_id": 2,
+                "start": "2026-12-03T10:00",
+                "client_name": "A\x00B",
+                "client_phone": "3125550100",
+            },
+        ),
+    ],
+)
+def test_hostile_arguments_are_coded_errors_not_crashes(uow, tool, arguments):
+    result = call(uow, tool, arguments)
+    assert result.is_error
+    assert result.content[0].text.split(":")[0] in {"validation_error", "not_found", "invalid_time"}
+    assert result.structured_content["error"]["code"] in {
+        "validation_error",
+        "not_found",
+        "invalid_time",
+    }

@@ -18,6 +18,7 @@ import functools
 import sys
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from datetime import date as date_type
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 from booking_core import (
@@ -274,10 +275,11 @@ def as_tool_result(tool: Callable[P, R]) -> Callable[P, R]:
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
-ServiceId = Annotated[int, Field(description="Service id from list_services", ge=1)]
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+ServiceId = Annotated[int, Field(description="Service id from list_services", ge=1, le=MAX_ID)]
 ProviderId = Annotated[
     int | None,
-    Field(description="Provider id from list_providers; omit for any provider", ge=1),
+    Field(description="Provider id from list_providers; omit for any provider", ge=1, le=MAX_ID),
 ]
 AppointmentId = Annotated[
     str, Field(description="Appointment id from find_appointments or book_appointment")
@@ -434,7 +436,14 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     @as_tool_result
     def find_available_slots(
         service_id: ServiceId,
-        date: Annotated[date, Field(description="First local date to search, YYYY-MM-DD")],
+        date: Annotated[
+            date,
+            Field(
+                description="First local date to search, YYYY-MM-DD",
+                ge=date_type(2000, 1, 1),
+                le=date_type(2999, 12, 1),
+            ),
+        ],
         days: Annotated[
             int, Field(description="How many days to search from date", ge=1, le=MAX_DAYS)
         ] = 1,

@@ -91,6 +91,11 @@ _APPOINTMENT_BY_ID = (
     .select_from(_appointment_from)
     .where(t.appointments.c.id == _p("appointment_id"))
 )
+_LOCK_APPOINTMENT = (
+    sa.select(t.appointments.c.id)
+    .where(t.appointments.c.id == _p("appointment_id"))
+    .with_for_update()
+)
 _CLIENT_APPOINTMENTS = (
     sa.select(*_appointment_columns)
     .select_from(_appointment_from)
@@ -499,10 +504,11 @@ class Repository:
     def get_appointment(
         self, appointment_id: str, for_update: bool = False
     ) -> tuple[Appointment, str] | None:
-        query = _APPOINTMENT_BY_ID
         if for_update and self.is_postgresql:
-            query = query.with_for_update(of=t.appointments)
-        row = self._execute(query, {"appointment_id": appointment_id}).first()
+            # Lock the appointment row on its own: FOR UPDATE on the joined read would re-check
+            # the join after waiting, and lose a row whose provider a concurrent move changed.
+            self._execute(_LOCK_APPOINTMENT, {"appointment_id": appointment_id})
+        row = self._execute(_APPOINTMENT_BY_ID, {"appointment_id": appointment_id}).first()
         return (_appointment(row), row.manage_token_hash) if row else None
 
     def appointments_between(

@@ -55,9 +55,11 @@ def parse_instant(value: datetime | str, tz: ZoneInfo, field: str = "start") -> 
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         # Far outside any booking; also keeps UTC arithmetic away from datetime's limits.
         raise InvalidTime("That date is out of range.", field=field)
-    if parsed.tzinfo is None:
+    if parsed.tzinfo is None or isinstance(parsed.tzinfo, ZoneInfo):
+        # A wall time, in the business zone or in the zone attached to it: the same checks.
+        zone = tz if parsed.tzinfo is None else parsed.tzinfo
         try:
-            return local_to_utc(parsed, tz)
+            return local_to_utc(parsed.replace(tzinfo=None), zone)
         except InvalidTime as exc:
             exc.details["field"] = field
             raise
@@ -76,9 +78,24 @@ def wall_time_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """A schedule boundary (working hours) on a local date, as UTC.
 
     Schedule boundaries never raise: one inside a skipped hour maps to the instant the clocks
-    jump to, and an ambiguous one takes its first occurrence.
+    jump, and an ambiguous one takes its first occurrence.
     """
-    return datetime.combine(day, wall).replace(tzinfo=tz, fold=0).astimezone(UTC)
+    naive = datetime.combine(day, wall)
+    instant = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if _wall(instant.astimezone(tz)) == naive:
+        return instant
+    # Inside a spring-forward gap: fold=1 reads it with the offset before the jump (an instant
+    # before it), fold=0 with the offset after (an instant after it); find the jump between.
+    before = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    low, high = min(before, instant), max(before, instant)
+    offset_after = high.astimezone(tz).utcoffset()
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) // 2
+        if middle.astimezone(tz).utcoffset() == offset_after:
+            high = middle
+        else:
+            low = middle
+    return high.replace(second=0, microsecond=0)
 
 
 def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

@@ -41,6 +41,11 @@ def find_available_slots(
         raise ValidationFailed(
             f"Ask for at most {MAX_RANGE_DAYS} days at a time.", fields={"days": "too many"}
         )
+    if any(t is not None and t.tzinfo is not None for t in (earliest_time, latest_time)):
+        raise ValidationFailed(
+            "Times of day are business-local: give them without a UTC offset (HH:MM).",
+            fields={"earliest_time": "no offset", "latest_time": "no offset"},
+        )
     if earliest_time and latest_time and latest_time < earliest_time:
         raise ValidationFailed(
             "The latest time must not be before the earliest time.",

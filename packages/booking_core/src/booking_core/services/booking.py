@@ -27,6 +27,7 @@ from booking_core.domain.model import (
     AppointmentStatus,
     Client,
     EventKind,
+    Provider,
     ResourceKind,
     Service,
     Slot,
@@ -38,6 +39,7 @@ from booking_core.errors import (
     BookingLimitReached,
     ClientOverlap,
     IdempotencyConflict,
+    ServiceNotOffered,
     SlotUnavailable,
     TooLateToChange,
     ValidationFailed,
@@ -53,11 +55,7 @@ from booking_core.services.requests import (
     hash_secret,
     localized,
 )
-from booking_core.services.scheduling import (
-    bookable_offerings,
-    load_calendars,
-    load_working_time,
-)
+from booking_core.services.scheduling import bookable_offerings, load_calendars
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
 IDEMPOTENCY_TTL = timedelta(hours=48)
@@ -114,20 +112,15 @@ def create_appointment(
             replay = _replay(repo, "create", idempotency_key, request_print)
             if replay:
                 return replay
-            service, candidates = bookable_offerings(repo, service_id, provider_id)
-            # What the client lock guards, and what no lock guards, before the provider lock:
-            # the provider lock is what racers for one slot queue on, so hold it briefly.
+            # Client-guarded reads before the provider lock, which is what racers for one slot
+            # queue on: hold it briefly.
             existing_client = repo.find_client(client.phone)
             upcoming = _upcoming(repo, existing_client, now)
             if not requester.is_admin:
                 _check_booking_limit(uow, upcoming)
+            service, candidates = _lock_providers(repo, service_id, provider_id)
             day = start_utc.astimezone(uow.tz).date()
-            ids = [p.id for p, _ in candidates]
-            working_time = load_working_time(repo, ids, day, day)
-            repo.lock((_PROVIDER, ids))
-            calendars = load_calendars(
-                repo, uow.settings, now, service, candidates, day, day, working_time
-            )
+            calendars = load_calendars(repo, uow.settings, now, service, candidates, day, day)
             calendar = _choose_provider(uow, repo, calendars, start_utc, requester)
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
             _check_client_free(upcoming, start_utc, end, exclude=None)
@@ -184,6 +177,22 @@ def create_appointment(
             raise
         _fill_log(log, result, uow.tz)
         return result
+
+
+def _lock_providers(
+    repo: Repository, service_id: int, provider_id: int | None, also: list[int] | None = None
+) -> tuple[Service, list[tuple[Provider, int]]]:
+    """Lock the providers who could take the booking, then read them again under the lock:
+    admin changes (deactivation, services, hours, closures) take the same locks, so what the
+    booking checks cannot change before it commits."""
+    _, candidates = bookable_offerings(repo, service_id, provider_id)
+    locked = {p.id for p, _ in candidates}
+    repo.lock((_PROVIDER, [*locked, *(also or [])]))
+    service, candidates = bookable_offerings(repo, service_id, provider_id)
+    candidates = [(p, minutes) for p, minutes in candidates if p.id in locked]
+    if not candidates:
+        raise ServiceNotOffered(f"No provider currently offers {service.name}.")
+    return service, candidates
 
 
 def _choose_provider(
@@ -332,10 +341,9 @@ def reschedule_appointment(
             _check_changeable(uow, current, requester, now, "reschedule")
             new_provider_id = provider_id or current.provider_id
             target_provider[:] = [new_provider_id]
-            service, candidates = bookable_offerings(repo, current.service_id, new_provider_id)
-            repo.lock(
-                ("client", [_lock_key(current.client.phone)]),
-                (_PROVIDER, {current.provider_id, new_provider_id}),
+            repo.lock(("client", [_lock_key(current.client.phone)]))
+            service, candidates = _lock_providers(
+                repo, current.service_id, new_provider_id, also=[current.provider_id]
             )
             # Free the old interval first, inside this transaction: the new time may overlap it.
             repo.release(current.id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from booking_core.domain.contact import normalize_phone
 from booking_core.domain.model import (
     Appointment,
+    AppointmentEvent,
     AppointmentStatus,
     Closure,
     Offering,
@@ -105,9 +106,15 @@ def get_appointment(uow: UnitOfWork, appointment_id: str, requester: Requester) 
     return localized(found[0], uow.tz)
 
 
-def appointment_history(uow: UnitOfWork, appointment_id: str) -> list[Any]:
+def appointment_history(uow: UnitOfWork, appointment_id: str) -> list[AppointmentEvent]:
+    """The appointment's change history, oldest first, times in the business zone."""
     with uow.begin() as tx:
-        return tx.repo.events(appointment_id)
+        events = tx.repo.events(appointment_id)
+    times = ("at", "old_start", "old_end", "new_start", "new_end")
+    return [
+        replace(e, **{n: v.astimezone(uow.tz) for n in times if (v := getattr(e, n))})
+        for e in events
+    ]
 
 
 def calendar(
@@ -271,6 +278,7 @@ def set_provider_services(
 
     def work(tx: Any) -> list[Offering]:
         _existing_provider(tx, provider_id)
+        tx.repo.lock(("provider", [provider_id]))  # bookings re-read offerings under it
         known = {s.id for s in tx.repo.list_services(active_only=False)}
         unknown = [sid for sid, _ in offerings if sid not in known]
         if unknown:
@@ -320,6 +328,7 @@ def set_working_hours(
 
     def work(tx: Any) -> list[WorkingHours]:
         _existing_provider(tx, provider_id)
+        tx.repo.lock(("provider", [provider_id]))  # bookings read hours under it
         tx.repo.replace_working_hours(provider_id, rows)
         saved: list[WorkingHours] = tx.repo.working_hours([provider_id])
         return saved
@@ -369,7 +378,14 @@ def delete_time_off(uow: UnitOfWork, time_off_id: int) -> None:
 
 
 def add_closure(uow: UnitOfWork, day: date, reason: str = "") -> Closure:
-    uow.run(lambda tx: tx.repo.add_closure(Closure(day, reason)))
+    """Close the business on a local date. Takes every provider's lock, so no booking that
+    checked the old closures commits after it (and two saves of one date serialize)."""
+
+    def work(tx: Any) -> None:
+        tx.repo.lock(("provider", [p.id for p in tx.repo.list_providers(active_only=False)]))
+        tx.repo.add_closure(Closure(day, reason))
+
+    uow.run(work)
     return Closure(day, reason)
 
 

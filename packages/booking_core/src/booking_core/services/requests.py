@@ -75,7 +75,7 @@ def authorize(requester: Requester, appointment: Appointment, token_hash: str) -
 
 def client_details(name: str, phone: str, email: str | None) -> ClientDetails:
     name = (name or "").strip()
-    if not name or len(name) > 200:
+    if not name or len(name) > 200 or "\x00" in name:
         raise ValidationFailed(
             "Please enter your name (up to 200 characters).", fields={"client.name": "required"}
         )
@@ -88,9 +88,9 @@ def client_details(name: str, phone: str, email: str | None) -> ClientDetails:
 
 def clean_notes(notes: str | None) -> str:
     notes = (notes or "").strip()
-    if len(notes) > 2000:
+    if len(notes) > 2000 or "\x00" in notes:
         raise ValidationFailed(
-            "Notes can be at most 2000 characters.", fields={"notes": "too long"}
+            "Notes can be at most 2000 characters of text.", fields={"notes": "too long"}
         )
     return notes
 

@@ -34,6 +34,9 @@ def booking_window(
     )
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+
+
 def bookable_offerings(
     repo: Repository, service_id: int, provider_id: int | None
 ) -> tuple[Service, list[tuple[Provider, int]]]:
@@ -41,6 +44,10 @@ def bookable_offerings(
 
     With a provider_id, that provider alone, or the reason they cannot take the booking.
     """
+    if not 0 < service_id <= MAX_ID:
+        raise NotFound("We could not find that service.", resource="service")
+    if provider_id is not None and not 0 < provider_id <= MAX_ID:
+        raise NotFound("We could not find that provider.", resource="provider")
     service, offered = repo.service_offerings(service_id)
     if service is None:
         raise NotFound("We could not find that service.", resource="service")
@@ -66,11 +73,7 @@ def bookable_offerings(
 
 @dataclass(frozen=True)
 class WorkingTime:
-    """When providers work over a span of local dates: weekly hours and business closures.
-
-    Loaded apart from busy time so a booking can read it before taking the provider lock
-    (nothing it holds is guarded by that lock), keeping the locked part of a booking short.
-    """
+    """When providers work over a span of local dates: weekly hours and business closures."""
 
     first_day: date
     last_day: date
@@ -99,7 +102,6 @@ def load_calendars(
     providers: Sequence[tuple[Provider, int]],
     first_day: date,
     last_day: date,
-    working_time: WorkingTime | None = None,
 ) -> list[ProviderCalendar]:
     """Each provider's schedule and busy time over local dates [first_day, last_day].
 
@@ -107,9 +109,7 @@ def load_calendars(
     for the neighbouring days (the nearest alternatives to a taken slot)."""
     tz = settings.tz
     ids = [provider.id for provider, _ in providers]
-    if working_time is None:
-        working_time = load_working_time(repo, ids, first_day, last_day)
-    assert (working_time.first_day, working_time.last_day) == (first_day, last_day)
+    working_time = load_working_time(repo, ids, first_day, last_day)
     # A day either side: a long appointment or time off can reach across midnight.
     start = local_day_bounds(first_day - timedelta(days=1), tz)[0]
     end = local_day_bounds(last_day + timedelta(days=1), tz)[1]

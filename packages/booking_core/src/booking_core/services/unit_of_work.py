@@ -25,7 +25,12 @@ from booking_core.adapters.database import WRITE_OPTION, create_database_engine
 from booking_core.adapters.repository import Repository
 from booking_core.adapters.tables import RESERVATIONS_NO_OVERLAP
 from booking_core.clock import Clock, system_clock
-from booking_core.errors import IdempotencyConflict, ServiceUnavailable, SlotUnavailable
+from booking_core.errors import (
+    IdempotencyConflict,
+    ServiceUnavailable,
+    SlotUnavailable,
+    ValidationFailed,
+)
 from booking_core.settings import BookingSettings
 
 T = TypeVar("T")
@@ -165,6 +170,9 @@ def _translate(error: sa_exc.DBAPIError) -> Exception:
     if error.connection_invalidated:
         # A pooled connection the server dropped (restart, idle timeout): reconnect and retry.
         return _Retry(ServiceUnavailable())
+    if isinstance(error, sa_exc.DataError):
+        # A value the database cannot store (a NUL character, a number out of range).
+        return ValidationFailed("Some of the information could not be stored. Please check it.")
     if isinstance(error, sa_exc.OperationalError):
         if "database is locked" in text:
             return _Retry(ServiceUnavailable())
