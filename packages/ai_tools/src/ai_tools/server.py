@@ -42,6 +42,7 @@ from booking_core import (
     reschedule_appointment as core_reschedule,
 )
 from booking_core.domain.contact import normalize_phone
+from booking_core.domain.model import MAX_ID
 from booking_core.errors import ValidationFailed
 from booking_core.services import catalog
 from mcp.server import MCPServer
@@ -275,7 +276,6 @@ def as_tool_result(tool: Callable[P, R]) -> Callable[P, R]:
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 ServiceId = Annotated[int, Field(description="Service id from list_services", ge=1, le=MAX_ID)]
 ProviderId = Annotated[
     int | None,

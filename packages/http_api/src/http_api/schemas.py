@@ -10,10 +10,8 @@ from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from booking_core.domain.contact import mask_phone
-from booking_core.domain.model import Appointment, Provider, Service, Slot, TimeOff
+from booking_core.domain.model import MAX_ID, Appointment, Provider, Service, Slot, TimeOff
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-INT32_MAX = 2**31 - 1
 
 
 def _storable(value: str) -> str:
@@ -46,8 +44,8 @@ Str200 = Annotated[str, Field(max_length=200), AfterValidator(_storable)]
 Str320 = Annotated[str, Field(max_length=320), AfterValidator(_storable)]
 Str5000 = Annotated[str, Field(max_length=5000), AfterValidator(_storable)]
 
-Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
-Int32 = Annotated[int, Field(ge=-INT32_MAX, le=INT32_MAX)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Int32 = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
 LocalDate = Annotated[date, AfterValidator(_sane_date)]
 WallTime = Annotated[time, AfterValidator(_wall_time)]
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+#: Ids of providers, services and other integer-keyed rows are 32-bit in the database.
+MAX_ID = 2**31 - 1
+
 
 class AppointmentStatus(StrEnum):
     BOOKED = "booked"

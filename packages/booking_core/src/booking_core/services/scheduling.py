@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from booking_core.adapters.repository import Repository
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.model import (
+    MAX_ID,
     Provider,
     ProviderSchedule,
     ResourceKind,
@@ -32,9 +33,6 @@ def booking_window(
         tz=settings.tz,
         closures=frozenset(closures),
     )
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 
 def bookable_offerings(
