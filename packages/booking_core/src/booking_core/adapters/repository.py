@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -623,7 +623,3 @@ class Repository:
     def purge_idempotency_records(self, now: datetime) -> int:
         r = t.idempotency_records
         return self._execute(sa.delete(r).where(r.c.expires_at < now)).rowcount
-
-
-def as_time(value: time | str) -> time:
-    return value if isinstance(value, time) else time.fromisoformat(value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from booking_core.adapters.repository import Repository
@@ -69,29 +68,6 @@ def bookable_offerings(
     return service, [(p, minutes or service.duration_minutes) for p, minutes in candidates]
 
 
-@dataclass(frozen=True)
-class WorkingTime:
-    """When providers work over a span of local dates: weekly hours and business closures."""
-
-    first_day: date
-    last_day: date
-    hours: dict[int, list[WorkingHours]]
-    closures: list[date]
-
-
-def load_working_time(
-    repo: Repository, provider_ids: Sequence[int], first_day: date, last_day: date
-) -> WorkingTime:
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for entry in repo.working_hours(provider_ids):
-        hours[entry.provider_id].append(entry)
-    # A day either side, so the calendars can also answer for the neighbouring days.
-    closures = [
-        c.date for c in repo.closures(first_day - timedelta(days=1), last_day + timedelta(days=1))
-    ]
-    return WorkingTime(first_day, last_day, hours, closures)
-
-
 def load_calendars(
     repo: Repository,
     settings: BookingSettings,
@@ -107,7 +83,12 @@ def load_calendars(
     for the neighbouring days (the nearest alternatives to a taken slot)."""
     tz = settings.tz
     ids = [provider.id for provider, _ in providers]
-    working_time = load_working_time(repo, ids, first_day, last_day)
+    hours: dict[int, list[WorkingHours]] = defaultdict(list)
+    for entry in repo.working_hours(ids):
+        hours[entry.provider_id].append(entry)
+    closures = [
+        c.date for c in repo.closures(first_day - timedelta(days=1), last_day + timedelta(days=1))
+    ]
     # A day either side: a long appointment or time off can reach across midnight.
     start = local_day_bounds(first_day - timedelta(days=1), tz)[0]
     end = local_day_bounds(last_day + timedelta(days=1), tz)[1]
@@ -115,14 +96,14 @@ def load_calendars(
     for absence in repo.time_off(ids, start, end):
         time_off[absence.provider_id].append((absence.start, absence.end))
     busy = repo.reservations(ResourceKind.PROVIDER.value, ids, start, end)
-    window = booking_window(settings, now, working_time.closures)
+    window = booking_window(settings, now, closures)
     return [
         ProviderCalendar(
             ProviderSchedule(
                 provider=provider,
                 duration_minutes=duration,
                 buffer_minutes=service.buffer_minutes,
-                hours=tuple(working_time.hours[provider.id]),
+                hours=tuple(hours[provider.id]),
                 busy=tuple(busy.get(provider.id, ())),
             ),
             time_off[provider.id],
