@@ -39,10 +39,3 @@ class BusyIndex:
         # The first merged interval ending after `start` is the only one that can overlap.
         i = bisect.bisect_right(self._ends, start)
         return i == len(self._intervals) or self._intervals[i][0] >= end
-
-    def next_free_at_or_after(self, start: datetime) -> datetime:
-        """The earliest instant >= start that is not inside a busy interval."""
-        i = bisect.bisect_right(self._ends, start)
-        if i < len(self._intervals) and self._intervals[i][0] <= start:
-            return self._intervals[i][1]
-        return start

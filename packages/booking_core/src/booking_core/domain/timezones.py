@@ -70,10 +70,6 @@ def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
     return instant.astimezone(tz)
 
 
-def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
-    return instant.astimezone(tz).date()
-
-
 def wall_time_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """A schedule boundary (working hours) on a local date, as UTC.
 
@@ -103,8 +99,3 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0)).replace(tzinfo=tz).astimezone(UTC)
     return start, end
-
-
-def tz_abbreviation(instant: datetime, tz: ZoneInfo) -> str:
-    """CST / CDT for Chicago, whichever applies at that instant."""
-    return instant.astimezone(tz).tzname() or tz.key

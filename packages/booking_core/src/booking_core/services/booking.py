@@ -39,9 +39,11 @@ from booking_core.errors import (
     BookingLimitReached,
     ClientOverlap,
     IdempotencyConflict,
+    NotFound,
     ServiceNotOffered,
     SlotUnavailable,
     TooLateToChange,
+    Unauthorized,
     ValidationFailed,
 )
 from booking_core.services import outbox
@@ -53,6 +55,7 @@ from booking_core.services.requests import (
     client_details,
     fingerprint,
     hash_secret,
+    is_uuid,
     localized,
 )
 from booking_core.services.scheduling import bookable_offerings, load_calendars
@@ -424,8 +427,6 @@ def set_appointment_status(
                 "Status must be completed or no_show.", fields={"status": "completed|no_show"}
             )
         if not requester.is_admin:
-            from booking_core.errors import Unauthorized
-
             raise Unauthorized()
 
         def work(tx: Transaction) -> Appointment:
@@ -455,11 +456,9 @@ def set_appointment_status(
 
 # --- helpers -----------------------------------------------------------------------------------
 def _owned_appointment(repo: Repository, appointment_id: str, requester: Requester) -> Appointment:
-    from booking_core.errors import NotFound
-
     found = (
         repo.get_appointment(str(appointment_id), for_update=True)
-        if _is_uuid(appointment_id)
+        if is_uuid(appointment_id)
         else None
     )
     if found is None:
@@ -467,14 +466,6 @@ def _owned_appointment(repo: Repository, appointment_id: str, requester: Request
     appointment, token_hash = found
     authorize(requester, appointment, token_hash)
     return appointment
-
-
-def _is_uuid(value: Any) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _check_changeable(

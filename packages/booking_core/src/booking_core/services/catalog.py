@@ -22,7 +22,7 @@ from booking_core.domain.model import (
 )
 from booking_core.domain.timezones import local_day_bounds, parse_instant
 from booking_core.errors import NotFound, ProviderHasFutureBookings, ValidationFailed
-from booking_core.services.requests import Requester, authorize, localized
+from booking_core.services.requests import Requester, authorize, is_uuid, localized
 from booking_core.services.unit_of_work import UnitOfWork
 
 MAX_CALENDAR_DAYS = 31
@@ -96,10 +96,8 @@ def list_providers(
 
 
 def get_appointment(uow: UnitOfWork, appointment_id: str, requester: Requester) -> Appointment:
-    from booking_core.services.booking import _is_uuid
-
     with uow.begin() as tx:
-        found = tx.repo.get_appointment(appointment_id) if _is_uuid(appointment_id) else None
+        found = tx.repo.get_appointment(appointment_id) if is_uuid(appointment_id) else None
         if found is None:
             raise NotFound("We could not find that appointment.", resource="appointment")
         authorize(requester, *found)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,5 +113,10 @@ def localized(appointment: Appointment, tz: ZoneInfo) -> Appointment:
     )
 
 
-def local(value: datetime, tz: ZoneInfo) -> datetime:
-    return value.astimezone(tz)
+def is_uuid(value: object) -> bool:
+    """Appointment ids are UUIDs; anything else cannot name one (answer not_found early)."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
