@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from booking_core.adapters import tables as t
+from booking_core.adapters.compiled import (
+    CompiledStatement,
+    Pending,
+    execute,
+    execute_many,
+    pipeline,
+    send,
+)
 from booking_core.domain.model import (
     Appointment,
     AppointmentEvent,
@@ -45,13 +56,33 @@ _appointment_from = (
 )
 
 
-# Prebuilt statements for the booking hot path: executed with parameter dicts, they skip
-# SQLAlchemy's per-call statement construction and cache-key work (most of a create's CPU time).
+# The booking hot path's statements, compiled once per dialect and run on the DBAPI cursor
+# (adapters/compiled.py). Lists of ids go as one parameter: an int4 array on PostgreSQL (the
+# column's type: an int2 parameter keeps the GiST index from filtering on it), a JSON array
+# read by json_each on SQLite.
 _p = sa.bindparam
-_SERVICE_BY_ID = sa.select(t.services).where(t.services.c.id == _p("id"))
-_PROVIDER_BY_ID = sa.select(t.providers).where(t.providers.c.id == _p("id"))
+
+
+def _sqlite_ids_in(column: Any) -> Any:
+    ids: Any = sa.select(sa.column("value")).select_from(
+        sa.func.json_each(_p("ids", type_=sa.JSON))
+    )
+    return column.in_(ids.scalar_subquery())
+
+
+def _postgres_ids_any(column: Any) -> Any:
+    return column == sa.func.any(_p("ids", type_=postgresql.ARRAY(sa.Integer)))
+
+
+def _per_dialect(build: Callable[[Callable[[Any], Any]], Any]) -> CompiledStatement:
+    """A statement filtering a column by the list parameter ``ids``, built for each engine."""
+    return CompiledStatement(build(_sqlite_ids_in), postgresql=build(_postgres_ids_any))
+
+
+_SERVICE_BY_ID = CompiledStatement(sa.select(t.services).where(t.services.c.id == _p("id")))
+_PROVIDER_BY_ID = CompiledStatement(sa.select(t.providers).where(t.providers.c.id == _p("id")))
 # A service with every provider offering it (LEFT JOIN: a service nobody offers still comes back).
-_SERVICE_OFFERINGS = (
+_SERVICE_OFFERINGS = CompiledStatement(
     sa.select(
         t.services,
         t.providers.c.id.label("p_id"),
@@ -68,70 +99,167 @@ _SERVICE_OFFERINGS = (
     .where(t.services.c.id == _p("id"))
     .order_by(t.providers.c.id)
 )
-_HOURS_FOR = (
-    sa.select(t.working_hours)
-    .where(t.working_hours.c.provider_id.in_(_p("ids", expanding=True)))
-    .order_by(
-        t.working_hours.c.provider_id, t.working_hours.c.weekday, t.working_hours.c.start_time
+_HOURS_FOR = _per_dialect(
+    lambda ids_match: (
+        sa.select(t.working_hours)
+        .where(ids_match(t.working_hours.c.provider_id))
+        .order_by(
+            t.working_hours.c.provider_id, t.working_hours.c.weekday, t.working_hours.c.start_time
+        )
     )
 )
-_CLIENT_BY_PHONE = sa.select(t.clients).where(t.clients.c.phone == _p("phone"))
-_INSERT_CLIENT = sa.insert(t.clients).returning(t.clients.c.id)
-_UPDATE_CLIENT = (
+_CLIENT_BY_PHONE = CompiledStatement(sa.select(t.clients).where(t.clients.c.phone == _p("phone")))
+_CLIENT_FIELDS = ("name", "phone", "email", "created_at")
+_INSERT_CLIENT = CompiledStatement(
+    sa.insert(t.clients).returning(t.clients.c.id), column_keys=_CLIENT_FIELDS
+)
+_UPDATE_CLIENT = CompiledStatement(
     sa.update(t.clients)
     .where(t.clients.c.id == _p("client_id"))
     .values(name=_p("name"), email=_p("email"))
 )
-_INSERT_APPOINTMENT = sa.insert(t.appointments)
-_INSERT_RESERVATION = sa.insert(t.reservations)
-_INSERT_EVENT = sa.insert(t.appointment_events)
-_RELEASE = sa.delete(t.reservations).where(t.reservations.c.appointment_id == _p("appointment_id"))
-_APPOINTMENT_BY_ID = (
+_APPOINTMENT_FIELDS = (
+    "id",
+    "provider_id",
+    "service_id",
+    "client_id",
+    "start_at",
+    "end_at",
+    "buffer_minutes",
+    "status",
+    "source",
+    "notes",
+    "manage_token_hash",
+    "sequence",
+    "created_at",
+    "updated_at",
+    "cancelled_at",
+)
+_INSERT_APPOINTMENT = CompiledStatement(sa.insert(t.appointments), column_keys=_APPOINTMENT_FIELDS)
+_RESERVATION_FIELDS = ("appointment_id", "resource_kind", "resource_id", "start_at", "end_at")
+_INSERT_RESERVATION = CompiledStatement(sa.insert(t.reservations), column_keys=_RESERVATION_FIELDS)
+_EVENT_FIELDS = (
+    "appointment_id",
+    "kind",
+    "source",
+    "at",
+    "old_start",
+    "old_end",
+    "new_start",
+    "new_end",
+    "old_provider_id",
+    "new_provider_id",
+    "old_status",
+    "new_status",
+)
+_INSERT_EVENT = CompiledStatement(sa.insert(t.appointment_events), column_keys=_EVENT_FIELDS)
+_RELEASE = CompiledStatement(
+    sa.delete(t.reservations).where(t.reservations.c.appointment_id == _p("appointment_id"))
+)
+_APPOINTMENT_BY_ID = CompiledStatement(
     sa.select(*_appointment_columns)
     .select_from(_appointment_from)
     .where(t.appointments.c.id == _p("appointment_id"))
 )
-_LOCK_APPOINTMENT = (
+_LOCK_APPOINTMENT = CompiledStatement(
     sa.select(t.appointments.c.id)
     .where(t.appointments.c.id == _p("appointment_id"))
     .with_for_update()
 )
-_CLIENT_APPOINTMENTS = (
+_CLIENT_APPOINTMENTS = CompiledStatement(
     sa.select(*_appointment_columns)
     .select_from(_appointment_from)
     .where(t.appointments.c.client_id == _p("client_id"), t.appointments.c.end_at > _p("after"))
     .order_by(t.appointments.c.start_at)
 )
-_CLOSURES_BETWEEN = (
+# The same, found by the client's phone: read together with the client, in one round trip.
+_PHONE_APPOINTMENTS = CompiledStatement(
+    sa.select(*_appointment_columns)
+    .select_from(_appointment_from)
+    .where(t.clients.c.phone == _p("phone"), t.appointments.c.end_at > _p("after"))
+    .order_by(t.appointments.c.start_at)
+)
+_CLOSURES_BETWEEN = CompiledStatement(
     sa.select(t.closures)
     .where(t.closures.c.date >= _p("first"), t.closures.c.date <= _p("last"))
     .order_by(t.closures.c.date)
 )
-_TIME_OFF_BETWEEN = (
-    sa.select(t.time_off)
-    .where(
-        t.time_off.c.provider_id.in_(_p("ids", expanding=True)),
-        t.time_off.c.end_at > _p("start", type_=t.UTCDateTime),
-        t.time_off.c.start_at < _p("end", type_=t.UTCDateTime),
+_TIME_OFF_BETWEEN = _per_dialect(
+    lambda ids_match: (
+        sa.select(t.time_off)
+        .where(
+            ids_match(t.time_off.c.provider_id),
+            t.time_off.c.end_at > _p("start", type_=t.UTCDateTime),
+            t.time_off.c.start_at < _p("end", type_=t.UTCDateTime),
+        )
+        .order_by(t.time_off.c.start_at)
     )
-    .order_by(t.time_off.c.start_at)
 )
 _r = t.reservations
-_RESERVATIONS_SQLITE = sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
-    _r.c.resource_kind == _p("kind"),
-    _r.c.resource_id.in_(_p("ids", expanding=True)),
-    _r.c.start_at < _p("end", type_=t.UTCDateTime),
-    _r.c.end_at > _p("start", type_=t.UTCDateTime),
-)
-# On PostgreSQL the range operator uses the GiST index behind the exclusion constraint; the ids
-# go as an int4 array like the column (an int2 parameter keeps the index from filtering on it).
-_RESERVATIONS_POSTGRES = sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
-    _r.c.resource_kind == _p("kind"),
-    _r.c.resource_id == sa.func.any(_p("id_array", type_=postgresql.ARRAY(sa.Integer))),
-    sa.func.tstzrange(_r.c.start_at, _r.c.end_at, "[)").op("&&")(
-        sa.func.tstzrange(_p("start", type_=t.UTCDateTime), _p("end", type_=t.UTCDateTime), "[)")
+# On PostgreSQL the range operator uses the GiST index behind the exclusion constraint.
+_RESERVATIONS_BETWEEN = CompiledStatement(
+    sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
+        _r.c.resource_kind == _p("kind"),
+        _sqlite_ids_in(_r.c.resource_id),
+        _r.c.start_at < _p("end", type_=t.UTCDateTime),
+        _r.c.end_at > _p("start", type_=t.UTCDateTime),
+    ),
+    postgresql=sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
+        _r.c.resource_kind == _p("kind"),
+        _postgres_ids_any(_r.c.resource_id),
+        sa.func.tstzrange(_r.c.start_at, _r.c.end_at, "[)").op("&&")(
+            sa.func.tstzrange(
+                _p("start", type_=t.UTCDateTime), _p("end", type_=t.UTCDateTime), "[)"
+            )
+        ),
     ),
 )
+_NOTIFICATION_FIELDS = (
+    "appointment_id",
+    "kind",
+    "channel",
+    "recipient",
+    "subject",
+    "body",
+    "status",
+    "due_at",
+    "created_at",
+)
+_INSERT_NOTIFICATIONS = CompiledStatement(
+    sa.insert(t.notifications), column_keys=_NOTIFICATION_FIELDS
+)
+_INSERT_IDEMPOTENCY_RECORD = CompiledStatement(
+    sa.insert(t.idempotency_records),
+    column_keys=[c.key for c in t.idempotency_records.columns],
+)
+_IDEMPOTENCY_RECORD = CompiledStatement(
+    sa.select(t.idempotency_records).where(
+        t.idempotency_records.c.operation == _p("operation"),
+        t.idempotency_records.c.key_hash == _p("key_hash"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class CalendarData:
+    """What the availability engine needs from the database for some providers and days."""
+
+    hours: list[WorkingHours]
+    closures: list[Closure]
+    time_off: list[TimeOff]
+    busy: dict[int, list[tuple[datetime, datetime]]]
+
+
+@dataclass(frozen=True)
+class BookingReads:
+    """Everything a booking checks, read in one go under its locks."""
+
+    idempotency_record: Any
+    client: Client | None
+    client_appointments: list[Appointment]
+    service: Service | None
+    offered: list[tuple[Provider, int | None]]
+    calendar: CalendarData
 
 
 def _appointment(row: Any) -> Appointment:
@@ -173,13 +301,88 @@ def _service(row: Any) -> Service:
     )
 
 
+def _client(row: Any) -> Client:
+    return Client(row.id, row.name, row.phone, row.email)
+
+
+def _offerings(rows: list[Any]) -> tuple[Service | None, list[tuple[Provider, int | None]]]:
+    if not rows:
+        return None, []
+    offered = [
+        (Provider(row.p_id, row.p_name, row.p_title, row.p_active), row.offered_minutes)
+        for row in rows
+        if row.p_id is not None
+    ]
+    return _service(rows[0]), offered
+
+
+def _working_hours(rows: Iterable[Any]) -> list[WorkingHours]:
+    return [
+        WorkingHours(row.provider_id, row.weekday, row.start_time, row.end_time, row.id)
+        for row in rows
+    ]
+
+
+def _time_off(rows: Iterable[Any]) -> list[TimeOff]:
+    return [TimeOff(row.provider_id, row.start_at, row.end_at, row.reason, row.id) for row in rows]
+
+
+def _busy(rows: Iterable[Any]) -> dict[int, list[tuple[datetime, datetime]]]:
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for row in rows:
+        busy[row.resource_id].append((row.start_at, row.end_at))
+    return busy
+
+
+def _calendar(hours: Pending, closures: Pending, time_off: Pending, busy: Pending) -> CalendarData:
+    return CalendarData(
+        hours=_working_hours(hours.all()),
+        closures=[Closure(row.date, row.reason) for row in closures.all()],
+        time_off=_time_off(time_off.all()),
+        busy=_busy(busy.all()),
+    )
+
+
+@lru_cache(maxsize=16)
+def _lock_statement(count: int) -> CompiledStatement:
+    calls = ", ".join(
+        f"pg_advisory_xact_lock(CAST(:c{i} AS int4), CAST(:k{i} AS int4))" for i in range(count)
+    )
+    # Select-list items are evaluated left to right: the locks are taken in sorted order.
+    return CompiledStatement(sa.text(f"SELECT {calls}"))
+
+
 class Repository:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
         self.is_postgresql = connection.dialect.name == "postgresql"
+        self._in_pipeline = False
 
     def _execute(self, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
+        # SQLAlchemy's execution reads a result's description at once, which a pipeline only
+        # has after it syncs: only compiled statements go into one.
+        if self._in_pipeline:
+            raise RuntimeError("SQLAlchemy execution inside a pipeline")
         return self.connection.execute(statement, params)
+
+    def _run(self, statement: CompiledStatement, values: dict[str, Any]) -> list[Any]:
+        return execute(self.connection, statement, values)
+
+    def _send(self, statement: CompiledStatement, values: dict[str, Any]) -> Pending:
+        return send(self.connection, statement, values)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """PostgreSQL: the statements sent inside share round trips (see adapters/compiled)."""
+        if self._in_pipeline:
+            yield
+            return
+        self._in_pipeline = True
+        try:
+            with pipeline(self.connection):
+                yield
+        finally:
+            self._in_pipeline = False
 
     # --- locking -------------------------------------------------------------------------
     def lock(self, *keys: tuple[str, Iterable[int]]) -> None:
@@ -195,20 +398,17 @@ class Repository:
         pairs = sorted({(_LOCK_CLASS[kind], key) for kind, ids in keys for key in ids})
         if not pairs:
             return
-        calls = ", ".join(
-            f"pg_advisory_xact_lock(CAST(:c{i} AS int4), CAST(:k{i} AS int4))"
-            for i in range(len(pairs))
-        )
         params = {}
         for i, (cls, key) in enumerate(pairs):
             params[f"c{i}"], params[f"k{i}"] = cls, key
-        # Select-list items are evaluated left to right: the locks are taken in sorted order.
-        self._execute(sa.text(f"SELECT {calls}"), params)
+        # Inside a pipeline this does not wait: the statements sent after it run once it holds
+        # the locks (the server runs a pipeline's statements in order).
+        self._send(_lock_statement(len(pairs)), params)
 
     # --- providers -------------------------------------------------------------------------
     def get_provider(self, provider_id: int) -> Provider | None:
-        row = self._execute(_PROVIDER_BY_ID, {"id": provider_id}).first()
-        return _provider(row) if row else None
+        rows = self._run(_PROVIDER_BY_ID, {"id": provider_id})
+        return _provider(rows[0]) if rows else None
 
     def list_providers(self, active_only: bool = True) -> list[Provider]:
         query = sa.select(t.providers).order_by(t.providers.c.id)
@@ -232,8 +432,8 @@ class Repository:
 
     # --- services --------------------------------------------------------------------------
     def get_service(self, service_id: int) -> Service | None:
-        row = self._execute(_SERVICE_BY_ID, {"id": service_id}).first()
-        return _service(row) if row else None
+        rows = self._run(_SERVICE_BY_ID, {"id": service_id})
+        return _service(rows[0]) if rows else None
 
     def list_services(self, active_only: bool = True) -> list[Service]:
         query = sa.select(t.services).order_by(t.services.c.id)
@@ -276,15 +476,7 @@ class Repository:
     ) -> tuple[Service | None, list[tuple[Provider, int | None]]]:
         """The service and every provider offering it (active or not) with their own duration,
         in one round trip."""
-        rows = self._execute(_SERVICE_OFFERINGS, {"id": service_id}).all()
-        if not rows:
-            return None, []
-        offered = [
-            (Provider(row.p_id, row.p_name, row.p_title, row.p_active), row.offered_minutes)
-            for row in rows
-            if row.p_id is not None
-        ]
-        return _service(rows[0]), offered
+        return _offerings(self._run(_SERVICE_OFFERINGS, {"id": service_id}))
 
     def replace_offerings(self, provider_id: int, offerings: Sequence[Offering]) -> None:
         self._execute(
@@ -306,19 +498,16 @@ class Repository:
     # --- working hours ---------------------------------------------------------------------
     def working_hours(self, provider_ids: Iterable[int] | None = None) -> list[WorkingHours]:
         if provider_ids is not None:
-            rows = self._execute(_HOURS_FOR, {"ids": list(provider_ids)})
-        else:
-            rows = self._execute(
+            return _working_hours(self._run(_HOURS_FOR, {"ids": list(provider_ids)}))
+        return _working_hours(
+            self._execute(
                 sa.select(t.working_hours).order_by(
                     t.working_hours.c.provider_id,
                     t.working_hours.c.weekday,
                     t.working_hours.c.start_time,
                 )
             )
-        return [
-            WorkingHours(row.provider_id, row.weekday, row.start_time, row.end_time, row.id)
-            for row in rows
-        ]
+        )
 
     def replace_working_hours(self, provider_id: int, hours: Sequence[WorkingHours]) -> None:
         self._execute(
@@ -345,8 +534,9 @@ class Repository:
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[TimeOff]:
+        rows: Iterable[Any]
         if provider_ids is not None and start is not None and end is not None:
-            rows = self._execute(
+            rows = self._run(
                 _TIME_OFF_BETWEEN, {"ids": list(provider_ids), "start": start, "end": end}
             )
         else:
@@ -358,9 +548,7 @@ class Repository:
             if end is not None:
                 query = query.where(t.time_off.c.start_at < end)
             rows = self._execute(query)
-        return [
-            TimeOff(row.provider_id, row.start_at, row.end_at, row.reason, row.id) for row in rows
-        ]
+        return _time_off(rows)
 
     def add_time_off(self, entry: TimeOff) -> TimeOff:
         new_id = self._execute(
@@ -380,8 +568,9 @@ class Repository:
         return result.rowcount > 0
 
     def closures(self, first: date | None = None, last: date | None = None) -> list[Closure]:
+        rows: Iterable[Any]
         if first is not None and last is not None:
-            rows = self._execute(_CLOSURES_BETWEEN, {"first": first, "last": last})
+            rows = self._run(_CLOSURES_BETWEEN, {"first": first, "last": last})
         else:
             query = sa.select(t.closures).order_by(t.closures.c.date)
             if first is not None:
@@ -411,24 +600,77 @@ class Repository:
         self, kind: str, resource_ids: Iterable[int], start: datetime, end: datetime
     ) -> dict[int, list[tuple[datetime, datetime]]]:
         """Busy intervals of these resources overlapping [start, end)."""
-        busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-        ids = list(resource_ids)
-        if not ids:
-            return busy
-        if self.is_postgresql:
-            params = {"kind": kind, "id_array": ids, "start": start, "end": end}
-            rows = self._execute(_RESERVATIONS_POSTGRES, params)
-        else:
-            params = {"kind": kind, "ids": ids, "start": start, "end": end}
-            rows = self._execute(_RESERVATIONS_SQLITE, params)
-        for row in rows:
-            busy[row.resource_id].append((row.start_at, row.end_at))
-        return busy
+        params = {"kind": kind, "ids": list(resource_ids), "start": start, "end": end}
+        return _busy(self._run(_RESERVATIONS_BETWEEN, params))
+
+    def calendar_data(
+        self, provider_ids: Sequence[int], first: date, last: date, start: datetime, end: datetime
+    ) -> CalendarData:
+        """Working hours, closures over local dates [first, last], time off and busy time over
+        [start, end): one round trip on PostgreSQL."""
+        with self.pipeline():
+            pending = self._send_calendar_reads(provider_ids, first, last, start, end)
+        return _calendar(*pending)
+
+    def booking_reads(
+        self,
+        *,
+        locks: Sequence[tuple[str, Iterable[int]]],
+        idempotency: tuple[str, str] | None,
+        phone: str,
+        after: datetime,
+        service_id: int,
+        provider_ids: Sequence[int],
+        first: date,
+        last: date,
+        start: datetime,
+        end: datetime,
+    ) -> BookingReads:
+        """Take the locks, then read everything a booking checks: one round trip on PostgreSQL
+        (the reads run after the locks are held: the server runs them in order)."""
+        with self.pipeline():
+            self.lock(*locks)
+            record = (
+                self._send(
+                    _IDEMPOTENCY_RECORD,
+                    {"operation": idempotency[0], "key_hash": idempotency[1]},
+                )
+                if idempotency
+                else None
+            )
+            client = self._send(_CLIENT_BY_PHONE, {"phone": phone})
+            appointments = self._send(_PHONE_APPOINTMENTS, {"phone": phone, "after": after})
+            offerings = self._send(_SERVICE_OFFERINGS, {"id": service_id})
+            calendar = self._send_calendar_reads(provider_ids, first, last, start, end)
+        client_rows = client.all()
+        service, offered = _offerings(offerings.all())
+        return BookingReads(
+            idempotency_record=next(iter(record.all()), None) if record else None,
+            client=_client(client_rows[0]) if client_rows else None,
+            client_appointments=[_appointment(row) for row in appointments.all()],
+            service=service,
+            offered=offered,
+            calendar=_calendar(*calendar),
+        )
+
+    def _send_calendar_reads(
+        self, provider_ids: Sequence[int], first: date, last: date, start: datetime, end: datetime
+    ) -> tuple[Pending, Pending, Pending, Pending]:
+        ids = list(provider_ids)
+        return (
+            self._send(_HOURS_FOR, {"ids": ids}),
+            self._send(_CLOSURES_BETWEEN, {"first": first, "last": last}),
+            self._send(_TIME_OFF_BETWEEN, {"ids": ids, "start": start, "end": end}),
+            self._send(
+                _RESERVATIONS_BETWEEN,
+                {"kind": ResourceKind.PROVIDER.value, "ids": ids, "start": start, "end": end},
+            ),
+        )
 
     def reserve(
         self, appointment_id: str, kind: str, resource_id: int, start: datetime, end: datetime
     ) -> None:
-        self._execute(
+        self._send(
             _INSERT_RESERVATION,
             {
                 "appointment_id": appointment_id,
@@ -440,12 +682,12 @@ class Repository:
         )
 
     def release(self, appointment_id: str) -> None:
-        self._execute(_RELEASE, {"appointment_id": appointment_id})
+        self._send(_RELEASE, {"appointment_id": appointment_id})
 
     # --- clients ---------------------------------------------------------------------------
     def find_client(self, phone: str) -> Client | None:
-        row = self._execute(_CLIENT_BY_PHONE, {"phone": phone}).first()
-        return Client(row.id, row.name, row.phone, row.email) if row else None
+        rows = self._run(_CLIENT_BY_PHONE, {"phone": phone})
+        return _client(rows[0]) if rows else None
 
     def save_client(
         self, name: str, phone: str, email: str | None, now: datetime, existing: Client | None
@@ -453,18 +695,17 @@ class Repository:
         """The client with this phone (``existing``, already looked up), created or updated with
         the latest name and e-mail."""
         if existing is None:
-            new_id = self._execute(
-                _INSERT_CLIENT, {"name": name, "phone": phone, "email": email, "created_at": now}
-            ).scalar_one()
+            values = {"name": name, "phone": phone, "email": email, "created_at": now}
+            new_id = self._run(_INSERT_CLIENT, values)[0].id
             return Client(new_id, name, phone, email)
         email = email or existing.email
         if (name, email) != (existing.name, existing.email):
-            self._execute(_UPDATE_CLIENT, {"client_id": existing.id, "name": name, "email": email})
+            self._send(_UPDATE_CLIENT, {"client_id": existing.id, "name": name, "email": email})
         return Client(existing.id, name, phone, email)
 
     # --- appointments ----------------------------------------------------------------------
     def add_appointment(self, appointment: Appointment, token_hash: str) -> None:
-        self._execute(
+        self._send(
             _INSERT_APPOINTMENT,
             {
                 "id": appointment.id,
@@ -507,9 +748,9 @@ class Repository:
         if for_update and self.is_postgresql:
             # Lock the appointment row on its own: FOR UPDATE on the joined read would re-check
             # the join after waiting, and lose a row whose provider a concurrent move changed.
-            self._execute(_LOCK_APPOINTMENT, {"appointment_id": appointment_id})
-        row = self._execute(_APPOINTMENT_BY_ID, {"appointment_id": appointment_id}).first()
-        return (_appointment(row), row.manage_token_hash) if row else None
+            self._run(_LOCK_APPOINTMENT, {"appointment_id": appointment_id})
+        rows = self._run(_APPOINTMENT_BY_ID, {"appointment_id": appointment_id})
+        return (_appointment(rows[0]), rows[0].manage_token_hash) if rows else None
 
     def appointments_between(
         self,
@@ -535,7 +776,7 @@ class Repository:
         self, client_id: int, start_after: datetime, status: AppointmentStatus | None = None
     ) -> list[Appointment]:
         """The client's appointments ending after ``start_after`` (optionally of one status)."""
-        rows = self._execute(_CLIENT_APPOINTMENTS, {"client_id": client_id, "after": start_after})
+        rows = self._run(_CLIENT_APPOINTMENTS, {"client_id": client_id, "after": start_after})
         found = [_appointment(row) for row in rows]
         return found if status is None else [a for a in found if a.status is status]
 
@@ -569,7 +810,7 @@ class Repository:
         )
 
     def add_event(self, event: AppointmentEvent) -> None:
-        self._execute(
+        self._send(
             _INSERT_EVENT,
             {
                 "appointment_id": event.appointment_id,
@@ -610,15 +851,17 @@ class Repository:
             for row in rows
         ]
 
+    # --- outbox ----------------------------------------------------------------------------
+    def add_notifications(self, rows: list[dict[str, Any]]) -> None:
+        execute_many(self.connection, _INSERT_NOTIFICATIONS, rows)
+
     # --- idempotency -----------------------------------------------------------------------
     def get_idempotency_record(self, operation: str, key_hash: str) -> Any:
-        r = t.idempotency_records
-        return self._execute(
-            sa.select(r).where(r.c.operation == operation, r.c.key_hash == key_hash)
-        ).first()
+        rows = self._run(_IDEMPOTENCY_RECORD, {"operation": operation, "key_hash": key_hash})
+        return rows[0] if rows else None
 
     def add_idempotency_record(self, values: dict[str, Any]) -> None:
-        self._execute(sa.insert(t.idempotency_records).values(**values))
+        self._send(_INSERT_IDEMPOTENCY_RECORD, values)
 
     def purge_idempotency_records(self, now: datetime) -> int:
         r = t.idempotency_records

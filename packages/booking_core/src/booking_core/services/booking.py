@@ -58,7 +58,13 @@ from booking_core.services.requests import (
     is_uuid,
     localized,
 )
-from booking_core.services.scheduling import bookable_offerings, load_calendars
+from booking_core.services.scheduling import (
+    bookable_offerings,
+    build_calendars,
+    calendar_span,
+    check_ids,
+    load_calendars,
+)
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
 IDEMPOTENCY_TTL = timedelta(hours=48)
@@ -107,71 +113,100 @@ def create_appointment(
 
         def work(tx: Transaction) -> BookingResult:
             repo, now = tx.repo, uow.now()
-            # One at a time per client and per key: a retry racing its original sees its record.
-            repo.lock(
-                ("client", [_lock_key(client.phone)]),
-                ("idempotency", [_lock_key(idempotency_key)] if idempotency_key else []),
+            check_ids(service_id, provider_id)
+            if provider_id is None:
+                # Lock whoever offers the service now; their offerings are read again below,
+                # under the lock (admin changes take it too).
+                lock_ids = [p.id for p, _ in bookable_offerings(repo, service_id, None)[1]]
+            else:
+                lock_ids = [provider_id]
+            day = start_utc.astimezone(uow.tz).date()
+            span = calendar_span(uow.settings, day, day)
+            # One at a time per client, per key (a retry racing its original sees its record)
+            # and per provider; everything the booking checks is read under those locks, in
+            # one round trip on PostgreSQL.
+            reads = repo.booking_reads(
+                locks=[
+                    ("client", [_lock_key(client.phone)]),
+                    ("idempotency", [_lock_key(idempotency_key)] if idempotency_key else []),
+                    (_PROVIDER, lock_ids),
+                ],
+                idempotency=("create", hash_secret(idempotency_key)) if idempotency_key else None,
+                phone=client.phone,
+                after=now,
+                service_id=service_id,
+                provider_ids=lock_ids,
+                first=span.first,
+                last=span.last,
+                start=span.start,
+                end=span.end,
             )
-            replay = _replay(repo, "create", idempotency_key, request_print)
+            replay = _replay(reads.idempotency_record, idempotency_key, request_print)
             if replay:
                 return replay
-            # Client-guarded reads before the provider lock, which is what racers for one slot
-            # queue on: hold it briefly.
-            existing_client = repo.find_client(client.phone)
-            upcoming = _upcoming(repo, existing_client, now)
+            upcoming = [
+                a for a in reads.client_appointments if a.status is AppointmentStatus.BOOKED
+            ]
             if not requester.is_admin:
                 _check_booking_limit(uow, upcoming)
-            service, candidates = _lock_providers(repo, service_id, provider_id)
-            day = start_utc.astimezone(uow.tz).date()
-            calendars = load_calendars(repo, uow.settings, now, service, candidates, day, day)
+            service, candidates = bookable_offerings(
+                repo, service_id, provider_id, found=(reads.service, reads.offered)
+            )
+            candidates = [(p, minutes) for p, minutes in candidates if p.id in lock_ids]
+            if not candidates:
+                raise ServiceNotOffered(f"No provider currently offers {service.name}.")
+            calendars = build_calendars(reads.calendar, uow.settings, now, service, candidates)
             calendar = _choose_provider(uow, repo, calendars, start_utc, requester)
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
             _check_client_free(upcoming, start_utc, end, exclude=None)
-            saved_client = repo.save_client(
-                client.name, client.phone, client.email, now, existing_client
-            )
-            token = secrets.token_bytes(32)
-            appointment = Appointment(
-                id=str(uuid.uuid4()),
-                provider_id=calendar.schedule.provider.id,
-                provider_name=calendar.schedule.provider.name,
-                service_id=service.id,
-                service_name=service.name,
-                client=saved_client,
-                start=start_utc,
-                end=end,
-                buffer_minutes=service.buffer_minutes,
-                status=AppointmentStatus.BOOKED,
-                source=requester.source,
-                notes=clean,
-                created_at=now,
-                updated_at=now,
-            )
-            manage_token = _encode_token(token)
-            repo.add_appointment(appointment, hash_secret(manage_token))
-            repo.reserve(
-                appointment.id,
-                _PROVIDER,
-                appointment.provider_id,
-                start_utc,
-                appointment.busy_until,
-            )
-            repo.add_event(
-                AppointmentEvent(
-                    appointment_id=appointment.id,
-                    kind=EventKind.CREATED,
-                    source=requester.source,
-                    at=now,
-                    new_start=start_utc,
-                    new_end=end,
-                    new_provider_id=appointment.provider_id,
-                    new_status=AppointmentStatus.BOOKED.value,
+            with repo.pipeline():  # the writes share round trips on PostgreSQL
+                saved_client = repo.save_client(
+                    client.name, client.phone, client.email, now, reads.client
                 )
-            )
-            outbox.queue_for_change(repo, uow.settings, now, "created", appointment, manage_token)
-            result = BookingResult(localized(appointment, uow.tz), manage_token)
-            _remember(repo, "create", idempotency_key, request_print, result, token, now)
-            return result
+                token = secrets.token_bytes(32)
+                appointment = Appointment(
+                    id=str(uuid.uuid4()),
+                    provider_id=calendar.schedule.provider.id,
+                    provider_name=calendar.schedule.provider.name,
+                    service_id=service.id,
+                    service_name=service.name,
+                    client=saved_client,
+                    start=start_utc,
+                    end=end,
+                    buffer_minutes=service.buffer_minutes,
+                    status=AppointmentStatus.BOOKED,
+                    source=requester.source,
+                    notes=clean,
+                    created_at=now,
+                    updated_at=now,
+                )
+                manage_token = _encode_token(token)
+                repo.add_appointment(appointment, hash_secret(manage_token))
+                repo.reserve(
+                    appointment.id,
+                    _PROVIDER,
+                    appointment.provider_id,
+                    start_utc,
+                    appointment.busy_until,
+                )
+                repo.add_event(
+                    AppointmentEvent(
+                        appointment_id=appointment.id,
+                        kind=EventKind.CREATED,
+                        source=requester.source,
+                        at=now,
+                        new_start=start_utc,
+                        new_end=end,
+                        new_provider_id=appointment.provider_id,
+                        new_status=AppointmentStatus.BOOKED.value,
+                    )
+                )
+                outbox.queue_for_change(
+                    repo, uow.settings, now, "created", appointment, manage_token
+                )
+                result = BookingResult(localized(appointment, uow.tz), manage_token)
+                _remember(repo, "create", idempotency_key, request_print, result, token, now)
+                return result
 
         try:
             result = uow.run(work)
@@ -331,7 +366,13 @@ def reschedule_appointment(
             repo, now = tx.repo, uow.now()
             # The appointment's row lock (PostgreSQL) also orders a retry after its original.
             current = _owned_appointment(repo, appointment_id, requester)
-            replay = _replay(repo, "reschedule", idempotency_key, request_print)
+            replay = _replay(
+                repo.get_idempotency_record("reschedule", hash_secret(idempotency_key))
+                if idempotency_key
+                else None,
+                idempotency_key,
+                request_print,
+            )
             if replay:
                 return replay
             log["phone"] = current.client.phone
@@ -569,13 +610,9 @@ def purge_expired_idempotency_records(uow: UnitOfWork) -> int:
     return uow.run(lambda tx: tx.repo.purge_idempotency_records(uow.now()))
 
 
-def _replay(
-    repo: Repository, operation: str, key: str | None, request_print: str
-) -> BookingResult | None:
-    if not key:
-        return None
-    record = repo.get_idempotency_record(operation, hash_secret(key))
-    if record is None:
+def _replay(record: Any, key: str | None, request_print: str) -> BookingResult | None:
+    """The first result for a retried key (read under the key's lock), or None for a new one."""
+    if not key or record is None:
         return None
     if record.fingerprint != request_print:
         raise IdempotencyConflict(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -95,7 +95,7 @@ def _owner_text(
 
 
 def _add(
-    rows: list[dict[str, object]],
+    rows: list[dict[str, Any]],
     appointment: Appointment,
     kind: str,
     channel: str,
@@ -121,9 +121,6 @@ def _add(
 
 
 # One prebuilt INSERT for all of a change's messages (executemany: one round trip).
-_INSERT_NOTIFICATION = sa.insert(t.notifications)
-
-
 def _known_manage_token(repo: Repository, appointment_id: str) -> str | None:
     """The client's manage token, recovered from a message already queued for this appointment.
 
@@ -172,7 +169,7 @@ def queue_for_change(
     manage_token: str | None,
 ) -> None:
     """Queue the client's text, the owner's notice and (re)schedule the reminder."""
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     if manage_token is None and change == "rescheduled":
         manage_token = _known_manage_token(repo, appointment.id)
     _add(
@@ -230,4 +227,4 @@ def queue_for_change(
                 now,
             )
     if rows:
-        repo.connection.execute(_INSERT_NOTIFICATION, rows)
+        repo.add_notifications(rows)

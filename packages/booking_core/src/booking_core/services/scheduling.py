@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from booking_core.adapters.repository import Repository
+from booking_core.adapters.repository import CalendarData, Repository
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.model import (
     MAX_ID,
     Provider,
     ProviderSchedule,
-    ResourceKind,
     Service,
     WorkingHours,
 )
@@ -34,18 +34,27 @@ def booking_window(
     )
 
 
-def bookable_offerings(
-    repo: Repository, service_id: int, provider_id: int | None
-) -> tuple[Service, list[tuple[Provider, int]]]:
-    """The service and the active providers who offer it, each with their duration for it.
-
-    With a provider_id, that provider alone, or the reason they cannot take the booking.
-    """
+def check_ids(service_id: int, provider_id: int | None) -> None:
+    """Ids outside the database's integer range name nothing."""
     if not 0 < service_id <= MAX_ID:
         raise NotFound("We could not find that service.", resource="service")
     if provider_id is not None and not 0 < provider_id <= MAX_ID:
         raise NotFound("We could not find that provider.", resource="provider")
-    service, offered = repo.service_offerings(service_id)
+
+
+def bookable_offerings(
+    repo: Repository,
+    service_id: int,
+    provider_id: int | None,
+    found: tuple[Service | None, list[tuple[Provider, int | None]]] | None = None,
+) -> tuple[Service, list[tuple[Provider, int]]]:
+    """The service and the active providers who offer it, each with their duration for it.
+
+    With a provider_id, that provider alone, or the reason they cannot take the booking.
+    ``found``: the service and its offerings when already read (``repo.service_offerings``).
+    """
+    check_ids(service_id, provider_id)
+    service, offered = found if found is not None else repo.service_offerings(service_id)
     if service is None:
         raise NotFound("We could not find that service.", resource="service")
     if not service.active:
@@ -68,6 +77,29 @@ def bookable_offerings(
     return service, [(p, minutes or service.duration_minutes) for p, minutes in candidates]
 
 
+@dataclass(frozen=True)
+class CalendarSpan:
+    """What to read for calendars over local dates [first_day, last_day]: closures over the
+    dates a day either side, busy time and time off over [start, end) (a day either side too:
+    a long appointment or time off can reach across midnight, and the calendars can then also
+    answer for the neighbouring days, where the nearest alternatives to a taken slot are)."""
+
+    first: date
+    last: date
+    start: datetime
+    end: datetime
+
+
+def calendar_span(settings: BookingSettings, first_day: date, last_day: date) -> CalendarSpan:
+    first, last = first_day - timedelta(days=1), last_day + timedelta(days=1)
+    return CalendarSpan(
+        first=first,
+        last=last,
+        start=local_day_bounds(first, settings.tz)[0],
+        end=local_day_bounds(last, settings.tz)[1],
+    )
+
+
 def load_calendars(
     repo: Repository,
     settings: BookingSettings,
@@ -77,26 +109,27 @@ def load_calendars(
     first_day: date,
     last_day: date,
 ) -> list[ProviderCalendar]:
-    """Each provider's schedule and busy time over local dates [first_day, last_day].
-
-    Busy time and closures are loaded a day either side too, so the calendars can also answer
-    for the neighbouring days (the nearest alternatives to a taken slot)."""
-    tz = settings.tz
+    """Each provider's schedule and busy time over local dates [first_day, last_day]."""
+    span = calendar_span(settings, first_day, last_day)
     ids = [provider.id for provider, _ in providers]
+    data = repo.calendar_data(ids, span.first, span.last, span.start, span.end)
+    return build_calendars(data, settings, now, service, providers)
+
+
+def build_calendars(
+    data: CalendarData,
+    settings: BookingSettings,
+    now: datetime,
+    service: Service,
+    providers: Sequence[tuple[Provider, int]],
+) -> list[ProviderCalendar]:
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for entry in repo.working_hours(ids):
+    for entry in data.hours:
         hours[entry.provider_id].append(entry)
-    closures = [
-        c.date for c in repo.closures(first_day - timedelta(days=1), last_day + timedelta(days=1))
-    ]
-    # A day either side: a long appointment or time off can reach across midnight.
-    start = local_day_bounds(first_day - timedelta(days=1), tz)[0]
-    end = local_day_bounds(last_day + timedelta(days=1), tz)[1]
     time_off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for absence in repo.time_off(ids, start, end):
+    for absence in data.time_off:
         time_off[absence.provider_id].append((absence.start, absence.end))
-    busy = repo.reservations(ResourceKind.PROVIDER.value, ids, start, end)
-    window = booking_window(settings, now, closures)
+    window = booking_window(settings, now, [c.date for c in data.closures])
     return [
         ProviderCalendar(
             ProviderSchedule(
@@ -104,7 +137,7 @@ def load_calendars(
                 duration_minutes=duration,
                 buffer_minutes=service.buffer_minutes,
                 hours=tuple(hours[provider.id]),
-                busy=tuple(busy.get(provider.id, ())),
+                busy=tuple(data.busy.get(provider.id, ())),
             ),
             time_off[provider.id],
             window,
