@@ -20,7 +20,11 @@ metadata = sa.MetaData(
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
-    """timestamptz on PostgreSQL; on SQLite a UTC text stamp. Always aware UTC in Python."""
+    """timestamptz on PostgreSQL; on SQLite a UTC text stamp. Always aware UTC in Python.
+
+    The SQLite stamp is SQLAlchemy's own DATETIME format (``2027-03-14 08:00:00.000000``), read
+    and written here with the C-level isoformat functions instead of its regular expression.
+    """
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
@@ -41,6 +45,29 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+    def bind_processor(self, dialect: sa.Dialect) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def stamp(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime reached the database layer")
+            utc = value.astimezone(UTC).replace(tzinfo=None)
+            return utc.isoformat(sep=" ", timespec="microseconds")
+
+        return stamp
+
+    def result_processor(self, dialect: sa.Dialect, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def parse(value: str | None) -> datetime | None:
+            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return parse
 
 
 providers = sa.Table(
@@ -162,7 +189,7 @@ reservations = sa.Table(
     sa.Column("start_at", UTCDateTime, nullable=False),
     sa.Column("end_at", UTCDateTime, nullable=False),
     sa.CheckConstraint("end_at > start_at", name="ordered"),
-    sa.Index("ix_reservations_resource_start", "resource_kind", "resource_id", "start_at"),
+    sa.Index("ix_reservations_resource_end", "resource_kind", "resource_id", "end_at"),
     sa.Index("ix_reservations_appointment", "appointment_id"),
 )
 
