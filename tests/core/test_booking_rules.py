@@ -446,3 +446,18 @@ def test_expired_idempotency_records_are_purged(uow, clock):
     assert purge_expired_idempotency_records(uow) == 1
     assert first.appointment.id  # the appointment itself stays
     assert len(catalog.calendar(uow, DAY)) == 1
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql"])  # SQLite has no server to drop one
+def test_a_connection_the_server_dropped_is_replaced_and_the_booking_goes_through(uow):
+    """A pooled connection killed by the server (restart, idle timeout) fails on its first
+    statement; the booking runs again on a new connection instead of failing."""
+    book(uow, at(DAY, 10))  # leaves a connection in the pool
+    with uow.engine.connect() as connection:
+        pooled = connection.connection.driver_connection.info.backend_pid
+    with sa.create_engine(uow.engine.url, isolation_level="AUTOCOMMIT").connect() as admin:
+        admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pooled})
+    result = book(uow, at(DAY, 14))
+    with uow.engine.connect() as connection:
+        assert connection.connection.driver_connection.info.backend_pid != pooled
+    assert result.appointment.start == at(DAY, 14)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,29 +104,32 @@ class Pending:
         self._connection, self._compiled, self._cursor = connection, compiled, cursor
 
     def all(self) -> list[Any]:
-        with _translated_errors(self._connection, self._compiled.sql):
+        try:
             return self._compiled.rows(self._cursor.fetchall())
+        except self._connection.dialect.loaded_dbapi.Error as error:
+            raise _translated(self._connection, self._compiled.sql, error) from error
 
 
 def _driver_connection(connection: sa.Connection) -> Any:
     return connection.connection.driver_connection
 
 
-@contextmanager
-def _translated_errors(connection: sa.Connection, sql: str) -> Iterator[None]:
-    """DBAPI errors become SQLAlchemy's, as if SQLAlchemy had run the statement, so the unit of
-    work translates them in one place (and a dropped connection is invalidated)."""
+def _translated(connection: sa.Connection, sql: str, error: Any) -> sa_exc.StatementError:
+    """A DBAPI error as SQLAlchemy's, as if SQLAlchemy had run the statement, so the unit of
+    work translates it in one place (and a dropped connection is invalidated)."""
     dialect = connection.dialect
-    dbapi_error = dialect.loaded_dbapi.Error
-    try:
-        yield
-    except dbapi_error as error:
-        disconnected = dialect.is_disconnect(error, _driver_connection(connection), None)
-        if disconnected:
-            connection.invalidate(error)
-        raise sa_exc.DBAPIError.instance(
-            sql, None, error, dbapi_error, connection_invalidated=disconnected, dialect=dialect
-        ) from error
+    disconnected = dialect.is_disconnect(error, _driver_connection(connection), None)
+    if disconnected:
+        connection.invalidate(error)
+    translated: sa_exc.StatementError = sa_exc.DBAPIError.instance(
+        sql,
+        None,
+        error,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=disconnected,
+        dialect=dialect,
+    )
+    return translated
 
 
 def execute(
@@ -135,13 +138,14 @@ def execute(
     """Run the statement; its rows (converted by the column types), or [] for none."""
     compiled = statement.compiled(connection.dialect)
     parameters = compiled.parameters(values or {})
-    with _translated_errors(connection, compiled.sql):
-        cursor = _driver_connection(connection).cursor()
-        try:
-            cursor.execute(compiled.sql, parameters)
-            return compiled.rows(cursor.fetchall()) if compiled.row_type is not None else []
-        finally:
-            cursor.close()
+    cursor = _driver_connection(connection).cursor()
+    try:
+        cursor.execute(compiled.sql, parameters)
+        return compiled.rows(cursor.fetchall()) if compiled.row_type is not None else []
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _translated(connection, compiled.sql, error) from error
+    finally:
+        cursor.close()
 
 
 def send(
@@ -151,9 +155,11 @@ def send(
     result waits for its rows."""
     compiled = statement.compiled(connection.dialect)
     parameters = compiled.parameters(values or {})
-    with _translated_errors(connection, compiled.sql):
-        cursor = _driver_connection(connection).cursor()
+    cursor = _driver_connection(connection).cursor()
+    try:
         cursor.execute(compiled.sql, parameters)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _translated(connection, compiled.sql, error) from error
     return Pending(connection, compiled, cursor)
 
 
@@ -161,12 +167,13 @@ def execute_many(
     connection: sa.Connection, statement: CompiledStatement, rows: list[dict[str, Any]]
 ) -> None:
     compiled = statement.compiled(connection.dialect)
-    with _translated_errors(connection, compiled.sql):
-        cursor = _driver_connection(connection).cursor()
-        try:
-            cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])
-        finally:
-            cursor.close()
+    cursor = _driver_connection(connection).cursor()
+    try:
+        cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _translated(connection, compiled.sql, error) from error
+    finally:
+        cursor.close()
 
 
 @contextmanager
@@ -174,8 +181,10 @@ def pipeline(connection: sa.Connection) -> Iterator[None]:
     """PostgreSQL: the statements sent inside share round trips (psycopg pipeline mode); errors
     surface at the latest when the block ends. Elsewhere: statements run as they are sent."""
     if connection.dialect.name != "postgresql":
-        with nullcontext():
-            yield
-        return
-    with _translated_errors(connection, "pipeline"), _driver_connection(connection).pipeline():
         yield
+        return
+    try:
+        with _driver_connection(connection).pipeline():
+            yield
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _translated(connection, "pipeline", error) from error

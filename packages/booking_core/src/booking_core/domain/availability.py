@@ -130,15 +130,14 @@ class ProviderCalendar:
             return SlotUnavailable()
         return None
 
-    def slots(
+    def free_starts(
         self,
         days: Iterable[date],
         earliest_time: time | None = None,
         latest_time: time | None = None,
-    ) -> Iterator[Slot]:
+    ) -> Iterator[datetime]:
+        """UTC start instants of the bookable slots on these local dates, in time order."""
         window = self.window
-        duration = timedelta(minutes=self.schedule.duration_minutes)
-        provider = self.schedule.provider
         for day in days:
             for start, _ in self.candidate_starts(day):
                 if start < window.earliest or start > window.latest:
@@ -151,12 +150,41 @@ class ProviderCalendar:
                         continue
                 end = start + self.length
                 if self.unavailable.is_free(start, end) and self.bookings.is_free(start, end):
-                    yield Slot(
-                        start=to_local(start, window.tz),
-                        end=to_local(start + duration, window.tz),
-                        provider_id=provider.id,
-                        provider_name=provider.name,
-                    )
+                    yield start
+
+    def slot_at(self, start: datetime) -> Slot:
+        tz = self.window.tz
+        return Slot(
+            start=to_local(start, tz),
+            end=to_local(start + timedelta(minutes=self.schedule.duration_minutes), tz),
+            provider_id=self.schedule.provider.id,
+            provider_name=self.schedule.provider.name,
+        )
+
+    def slots(
+        self,
+        days: Iterable[date],
+        earliest_time: time | None = None,
+        latest_time: time | None = None,
+    ) -> Iterator[Slot]:
+        for start in self.free_starts(days, earliest_time, latest_time):
+            yield self.slot_at(start)
+
+
+def nearest_free_slots(
+    calendars: Iterable[ProviderCalendar], days: Iterable[date], target: datetime, count: int = 3
+) -> list[Slot]:
+    """The ``count`` free slots closest in time to ``target`` on these days, in time order
+    (ties: lowest provider id). Only the chosen ones are built as slots."""
+    days = list(days)
+    starts = [
+        (abs(start - target), calendar.schedule.provider.id, start, calendar)
+        for calendar in calendars
+        for start in calendar.free_starts(days)
+    ]
+    closest = sorted(starts, key=lambda item: item[:2])[:count]
+    chosen = [calendar.slot_at(start) for _, _, start, calendar in closest]
+    return sorted(chosen, key=lambda slot: (slot.start, slot.provider_id))
 
 
 def merge_slots(per_provider: Iterable[Iterable[Slot]], limit: int | None = None) -> list[Slot]:

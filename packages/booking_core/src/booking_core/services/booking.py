@@ -549,11 +549,11 @@ def _with_nearby_alternatives(
     full), from the calendars this transaction already loaded under its locks: no second query
     in the common case."""
     day = start.astimezone(uow.tz).date()
-    slots = availability.merge_slots(calendar.slots([day]) for calendar in calendars)
-    if len(slots) < 3:  # a full day: look at its neighbours too
-        days = [day - timedelta(days=1), day + timedelta(days=1)]
-        slots += availability.merge_slots(calendar.slots(days) for calendar in calendars)
-    error.details["alternatives"] = [_slot_dict(s) for s in availability.nearest(slots, start)]
+    nearby = availability.nearest_free_slots(calendars, [day], start)
+    if len(nearby) < 3:  # a full day: look at its neighbours too
+        days = [day - timedelta(days=1), day, day + timedelta(days=1)]
+        nearby = availability.nearest_free_slots(calendars, days, start)
+    error.details["alternatives"] = [_slot_dict(s) for s in nearby]
     return error
 
 
