@@ -15,8 +15,10 @@ from sqlalchemy.dialects import postgresql
 
 from booking_core.adapters import tables as t
 from booking_core.adapters.compiled import (
+    BatchedSelects,
     CompiledStatement,
     Pending,
+    Result,
     execute,
     execute_many,
     pipeline,
@@ -196,23 +198,16 @@ _TIME_OFF_BETWEEN = _per_dialect(
     )
 )
 _r = t.reservations
-# On PostgreSQL the range operator uses the GiST index behind the exclusion constraint.
-_RESERVATIONS_BETWEEN = CompiledStatement(
-    sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
+# Busy time overlapping [start, end): read through the (kind, id, end_at) btree index from the
+# window onwards on both engines (on PostgreSQL the GiST index of the exclusion constraint cannot
+# filter on a list of ids: btree_gist has no "= ANY(array)").
+_RESERVATIONS_BETWEEN = _per_dialect(
+    lambda ids_match: sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
         _r.c.resource_kind == _p("kind"),
-        _sqlite_ids_in(_r.c.resource_id),
-        _r.c.start_at < _p("end", type_=t.UTCDateTime),
+        ids_match(_r.c.resource_id),
         _r.c.end_at > _p("start", type_=t.UTCDateTime),
-    ),
-    postgresql=sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
-        _r.c.resource_kind == _p("kind"),
-        _postgres_ids_any(_r.c.resource_id),
-        sa.func.tstzrange(_r.c.start_at, _r.c.end_at, "[)").op("&&")(
-            sa.func.tstzrange(
-                _p("start", type_=t.UTCDateTime), _p("end", type_=t.UTCDateTime), "[)"
-            )
-        ),
-    ),
+        _r.c.start_at < _p("end", type_=t.UTCDateTime),
+    )
 )
 _NOTIFICATION_FIELDS = (
     "appointment_id",
@@ -238,6 +233,14 @@ _IDEMPOTENCY_RECORD = CompiledStatement(
         t.idempotency_records.c.key_hash == _p("key_hash"),
     )
 )
+
+# Read as one statement on PostgreSQL (see BatchedSelects); parameter names are shared.
+_CALENDAR_READS = BatchedSelects(
+    _HOURS_FOR, _CLOSURES_BETWEEN, _TIME_OFF_BETWEEN, _RESERVATIONS_BETWEEN
+)
+_CLIENT_AND_SERVICE_READS = (_CLIENT_BY_PHONE, _PHONE_APPOINTMENTS, _SERVICE_OFFERINGS)
+_BOOKING_READS = BatchedSelects(*_CLIENT_AND_SERVICE_READS, *_CALENDAR_READS.selects)
+_KEYED_BOOKING_READS = BatchedSelects(_IDEMPOTENCY_RECORD, *_BOOKING_READS.selects)
 
 
 @dataclass(frozen=True)
@@ -334,7 +337,20 @@ def _busy(rows: Iterable[Any]) -> dict[int, list[tuple[datetime, datetime]]]:
     return busy
 
 
-def _calendar(hours: Pending, closures: Pending, time_off: Pending, busy: Pending) -> CalendarData:
+def _calendar_values(
+    provider_ids: Sequence[int], first: date, last: date, start: datetime, end: datetime
+) -> dict[str, Any]:
+    return {
+        "ids": list(provider_ids),
+        "first": first,
+        "last": last,
+        "start": start,
+        "end": end,
+        "kind": ResourceKind.PROVIDER.value,
+    }
+
+
+def _calendar(hours: Result, closures: Result, time_off: Result, busy: Result) -> CalendarData:
     return CalendarData(
         hours=_working_hours(hours.all()),
         closures=[Closure(row.date, row.reason) for row in closures.all()],
@@ -607,10 +623,9 @@ class Repository:
         self, provider_ids: Sequence[int], first: date, last: date, start: datetime, end: datetime
     ) -> CalendarData:
         """Working hours, closures over local dates [first, last], time off and busy time over
-        [start, end): one round trip on PostgreSQL."""
-        with self.pipeline():
-            pending = self._send_calendar_reads(provider_ids, first, last, start, end)
-        return _calendar(*pending)
+        [start, end): one statement on PostgreSQL."""
+        values = _calendar_values(provider_ids, first, last, start, end)
+        return _calendar(*_CALENDAR_READS.send(self.connection, values))
 
     def booking_reads(
         self,
@@ -627,44 +642,32 @@ class Repository:
         end: datetime,
     ) -> BookingReads:
         """Take the locks, then read everything a booking checks: one round trip on PostgreSQL
-        (the reads run after the locks are held: the server runs them in order)."""
+        (the reads are a statement of their own, which the server starts once the locks are
+        held: a pipeline runs in order)."""
+        values = {
+            "phone": phone,
+            "after": after,
+            "id": service_id,
+            **_calendar_values(provider_ids, first, last, start, end),
+        }
+        batch = _BOOKING_READS
+        if idempotency:
+            values["operation"], values["key_hash"] = idempotency
+            batch = _KEYED_BOOKING_READS
         with self.pipeline():
             self.lock(*locks)
-            record = (
-                self._send(
-                    _IDEMPOTENCY_RECORD,
-                    {"operation": idempotency[0], "key_hash": idempotency[1]},
-                )
-                if idempotency
-                else None
-            )
-            client = self._send(_CLIENT_BY_PHONE, {"phone": phone})
-            appointments = self._send(_PHONE_APPOINTMENTS, {"phone": phone, "after": after})
-            offerings = self._send(_SERVICE_OFFERINGS, {"id": service_id})
-            calendar = self._send_calendar_reads(provider_ids, first, last, start, end)
+            results = batch.send(self.connection, values)
+        record = results.pop(0).all() if idempotency else []
+        client, appointments, offerings, *calendar = results
         client_rows = client.all()
         service, offered = _offerings(offerings.all())
         return BookingReads(
-            idempotency_record=next(iter(record.all()), None) if record else None,
+            idempotency_record=record[0] if record else None,
             client=_client(client_rows[0]) if client_rows else None,
             client_appointments=[_appointment(row) for row in appointments.all()],
             service=service,
             offered=offered,
             calendar=_calendar(*calendar),
-        )
-
-    def _send_calendar_reads(
-        self, provider_ids: Sequence[int], first: date, last: date, start: datetime, end: datetime
-    ) -> tuple[Pending, Pending, Pending, Pending]:
-        ids = list(provider_ids)
-        return (
-            self._send(_HOURS_FOR, {"ids": ids}),
-            self._send(_CLOSURES_BETWEEN, {"first": first, "last": last}),
-            self._send(_TIME_OFF_BETWEEN, {"ids": ids, "start": start, "end": end}),
-            self._send(
-                _RESERVATIONS_BETWEEN,
-                {"kind": ResourceKind.PROVIDER.value, "ids": ids, "start": start, "end": end},
-            ),
         )
 
     def reserve(
