@@ -461,3 +461,34 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_booking_goes_throug
     with uow.engine.connect() as connection:
         assert connection.connection.driver_connection.info.backend_pid != pooled
     assert result.appointment.start == at(DAY, 14)
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"])  # the database-wide write lock is SQLite's
+def test_a_database_locked_by_another_program_is_service_unavailable(settings, clock):
+    """Another program holding SQLite's write lock past the busy timeout: the booking is
+    retried, then refused with service_unavailable (503), never an unexplained error."""
+    import sqlite3
+
+    from booking_core import UnitOfWork
+    from booking_core.adapters.database import create_database_engine
+    from booking_core.demo import load_demo_business
+    from booking_core.errors import ServiceUnavailable
+
+    engine = create_database_engine(settings.database_url)
+
+    @sa.event.listens_for(engine, "connect")
+    def _short_busy_timeout(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA busy_timeout=50")
+
+    uow = UnitOfWork(settings, engine=engine, clock=clock)
+    load_demo_business(uow)
+    other = sqlite3.connect(engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ServiceUnavailable):
+            book(uow, at(DAY, 10))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert book(uow, at(DAY, 10)).appointment.start == at(DAY, 10)
+    engine.dispose()

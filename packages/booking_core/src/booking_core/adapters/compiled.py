@@ -35,12 +35,20 @@ class _Compiled:
         self.positional: tuple[str, ...] | None = (
             tuple(compiled.positiontup) if compiled.positional else None
         )
-        self.defaults = {k: v for k, v in compiled.params.items() if v is not None}
-        self.bind_processors: dict[str, Processor] = {}
-        for name, bind in compiled.binds.items():
-            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                self.bind_processors[name] = processor
+        # Each parameter: its name, the value bound in the statement itself (a literal), and
+        # its type's conversion.
+        self.binds: list[tuple[str, Any, Processor | None]] = [
+            (
+                name,
+                compiled.params.get(name),
+                bind.type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name, bind in compiled.binds.items()
+        ]
+        if self.positional is not None:  # one entry per placeholder, in order
+            by_name = {bind[0]: bind for bind in self.binds}
+            self.binds = [by_name[name] for name in self.positional]
+        self.names = [name for name, _, _ in self.binds]
         columns = list(getattr(statement, "exported_columns", ()))
         keys = [c.key for c in columns]
         self.row_type = namedtuple("Row", keys, rename=True) if columns else None
@@ -50,15 +58,15 @@ class _Compiled:
         self.any_result_processor = any(self.result_processors)
 
     def parameters(self, values: dict[str, Any]) -> Any:
-        merged = {**self.defaults, **values} if self.defaults else values
-        processors = self.bind_processors
-        converted = {
-            k: (processors[k](v) if k in processors and v is not None else v)
-            for k, v in merged.items()
-        }
-        if self.positional is None:
+        """The DBAPI parameters: this statement's own, converted (others in ``values`` are
+        ignored, so a batch can share one dict)."""
+        converted = []
+        for name, default, process in self.binds:
+            value = values.get(name, default)
+            converted.append(process(value) if process is not None and value is not None else value)
+        if self.positional is not None:
             return converted
-        return tuple(converted.get(name) for name in self.positional)
+        return dict(zip(self.names, converted, strict=True))
 
     def rows(self, raw_rows: list[Any]) -> list[Any]:
         make = self.row_type._make  # type: ignore[union-attr]
@@ -111,7 +119,7 @@ class Pending:
             try:
                 self._rows = self._compiled.rows(self._cursor.fetchall())
             except self._connection.dialect.loaded_dbapi.Error as error:
-                raise _translated(self._connection, self._compiled.sql, error) from error
+                raise translated_error(self._connection, self._compiled.sql, error) from error
         return self._rows
 
 
@@ -125,7 +133,7 @@ def _driver_connection(connection: sa.Connection) -> Any:
     return connection.connection.driver_connection
 
 
-def _translated(connection: sa.Connection, sql: str, error: Any) -> sa_exc.StatementError:
+def translated_error(connection: sa.Connection, sql: str, error: Any) -> sa_exc.StatementError:
     """A DBAPI error as SQLAlchemy's, as if SQLAlchemy had run the statement, so the unit of
     work translates it in one place (and a dropped connection is invalidated)."""
     dialect = connection.dialect
@@ -154,7 +162,7 @@ def execute(
         cursor.execute(compiled.sql, parameters)
         return compiled.rows(cursor.fetchall()) if compiled.row_type is not None else []
     except connection.dialect.loaded_dbapi.Error as error:
-        raise _translated(connection, compiled.sql, error) from error
+        raise translated_error(connection, compiled.sql, error) from error
     finally:
         cursor.close()
 
@@ -170,7 +178,7 @@ def send(
     try:
         cursor.execute(compiled.sql, parameters)
     except connection.dialect.loaded_dbapi.Error as error:
-        raise _translated(connection, compiled.sql, error) from error
+        raise translated_error(connection, compiled.sql, error) from error
     return Pending(connection, compiled, cursor)
 
 
@@ -182,7 +190,7 @@ def execute_many(
     try:
         cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])
     except connection.dialect.loaded_dbapi.Error as error:
-        raise _translated(connection, compiled.sql, error) from error
+        raise translated_error(connection, compiled.sql, error) from error
     finally:
         cursor.close()
 
@@ -198,7 +206,7 @@ def pipeline(connection: sa.Connection) -> Iterator[None]:
         with _driver_connection(connection).pipeline():
             yield
     except connection.dialect.loaded_dbapi.Error as error:
-        raise _translated(connection, "pipeline", error) from error
+        raise translated_error(connection, "pipeline", error) from error
 
 
 def _json_value_loader(column: Any) -> Processor | None:

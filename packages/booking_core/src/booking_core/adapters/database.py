@@ -7,12 +7,15 @@ concurrent writers are serialized by the database's write lock. Read transaction
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+
+from booking_core.adapters.compiled import translated_error
 
 #: Execution option marking a connection whose transaction will write.
 WRITE_OPTION = "booking_write"
@@ -54,10 +57,16 @@ def _sqlite_engine(url: str, **kwargs: Any) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        if connection.get_execution_options().get(WRITE_OPTION):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+        # Straight on the driver: this runs for every transaction.
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        statement = (
+            "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "BEGIN"
+        )
+        try:
+            driver.execute(statement)
+        except sqlite3.Error as error:  # e.g. still locked after the busy timeout
+            raise translated_error(connection, statement, error) from error
 
     return engine
 
