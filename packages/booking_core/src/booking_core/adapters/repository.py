@@ -209,6 +209,18 @@ _RESERVATIONS_BETWEEN = _per_dialect(
         _r.c.start_at < _p("end", type_=t.UTCDateTime),
     )
 )
+_BOOKED_COUNTS = _per_dialect(
+    lambda ids_match: (
+        sa.select(t.appointments.c.provider_id, sa.func.count().label("booked"))
+        .where(
+            ids_match(t.appointments.c.provider_id),
+            t.appointments.c.status == _p("status"),
+            t.appointments.c.start_at >= _p("start", type_=t.UTCDateTime),
+            t.appointments.c.start_at < _p("end", type_=t.UTCDateTime),
+        )
+        .group_by(t.appointments.c.provider_id)
+    )
+)
 _NOTIFICATION_FIELDS = (
     "appointment_id",
     "kind",
@@ -786,19 +798,11 @@ class Repository:
     def booked_counts(
         self, provider_ids: Iterable[int], start: datetime, end: datetime
     ) -> dict[int, int]:
-        a = t.appointments
-        query = (
-            sa.select(a.c.provider_id, sa.func.count())
-            .where(
-                a.c.provider_id.in_(list(provider_ids)),
-                a.c.status == AppointmentStatus.BOOKED.value,
-                a.c.start_at >= start,
-                a.c.start_at < end,
-            )
-            .group_by(a.c.provider_id)
+        rows = self._run(
+            _BOOKED_COUNTS,
+            {"ids": list(provider_ids), "status": "booked", "start": start, "end": end},
         )
-        rows: Any = self._execute(query)
-        return {int(row[0]): int(row[1]) for row in rows}
+        return {int(row.provider_id): int(row.booked) for row in rows}
 
     def future_booked_count(self, provider_id: int, now: datetime) -> int:
         a = t.appointments

@@ -13,6 +13,7 @@ import hashlib
 import secrets
 import uuid
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,60 +160,60 @@ def create_appointment(
             calendar = _choose_provider(uow, repo, calendars, start_utc, requester)
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
             _check_client_free(upcoming, start_utc, end, exclude=None)
-            with repo.pipeline():  # the writes share round trips on PostgreSQL
-                saved_client = repo.save_client(
-                    client.name, client.phone, client.email, now, reads.client
-                )
-                token = secrets.token_bytes(32)
-                appointment = Appointment(
-                    id=str(uuid.uuid4()),
-                    provider_id=calendar.schedule.provider.id,
-                    provider_name=calendar.schedule.provider.name,
-                    service_id=service.id,
-                    service_name=service.name,
-                    client=saved_client,
-                    start=start_utc,
-                    end=end,
-                    buffer_minutes=service.buffer_minutes,
-                    status=AppointmentStatus.BOOKED,
+            saved_client = repo.save_client(
+                client.name, client.phone, client.email, now, reads.client
+            )
+            token = secrets.token_bytes(32)
+            appointment = Appointment(
+                id=str(uuid.uuid4()),
+                provider_id=calendar.schedule.provider.id,
+                provider_name=calendar.schedule.provider.name,
+                service_id=service.id,
+                service_name=service.name,
+                client=saved_client,
+                start=start_utc,
+                end=end,
+                buffer_minutes=service.buffer_minutes,
+                status=AppointmentStatus.BOOKED,
+                source=requester.source,
+                notes=clean,
+                created_at=now,
+                updated_at=now,
+            )
+            manage_token = _encode_token(token)
+            repo.add_appointment(appointment, hash_secret(manage_token))
+            repo.reserve(
+                appointment.id,
+                _PROVIDER,
+                appointment.provider_id,
+                start_utc,
+                appointment.busy_until,
+            )
+            repo.add_event(
+                AppointmentEvent(
+                    appointment_id=appointment.id,
+                    kind=EventKind.CREATED,
                     source=requester.source,
-                    notes=clean,
-                    created_at=now,
-                    updated_at=now,
+                    at=now,
+                    new_start=start_utc,
+                    new_end=end,
+                    new_provider_id=appointment.provider_id,
+                    new_status=AppointmentStatus.BOOKED.value,
                 )
-                manage_token = _encode_token(token)
-                repo.add_appointment(appointment, hash_secret(manage_token))
-                repo.reserve(
-                    appointment.id,
-                    _PROVIDER,
-                    appointment.provider_id,
-                    start_utc,
-                    appointment.busy_until,
-                )
-                repo.add_event(
-                    AppointmentEvent(
-                        appointment_id=appointment.id,
-                        kind=EventKind.CREATED,
-                        source=requester.source,
-                        at=now,
-                        new_start=start_utc,
-                        new_end=end,
-                        new_provider_id=appointment.provider_id,
-                        new_status=AppointmentStatus.BOOKED.value,
-                    )
-                )
-                outbox.queue_for_change(
-                    repo, uow.settings, now, "created", appointment, manage_token
-                )
-                result = BookingResult(localized(appointment, uow.tz), manage_token)
-                _remember(repo, "create", idempotency_key, request_print, result, token, now)
-                return result
+            )
+            outbox.queue_for_change(repo, uow.settings, now, "created", appointment, manage_token)
+            result = BookingResult(localized(appointment, uow.tz), manage_token)
+            _remember(repo, "create", idempotency_key, request_print, result, token, now)
+            return result
 
-        try:
-            result = uow.run(work)
-        except SlotUnavailable as error:
-            _attach_alternatives(uow, error, service_id, provider_id, start_utc)
-            raise
+        # Pipelined: on PostgreSQL the locks and reads share one round trip, the writes and the
+        # commit another.
+        result = _run_booking(
+            uow,
+            work,
+            lambda error: _attach_alternatives(uow, error, service_id, provider_id, start_utc),
+            pipelined=True,
+        )
         _fill_log(log, result, uow.tz)
         return result
 
@@ -254,7 +255,7 @@ def _choose_provider(
         # A taken slot is the most useful thing to say; otherwise the first provider's reason.
         taken = next((p for p in problems if isinstance(p, SlotUnavailable)), None)
         if taken is not None:
-            raise _with_nearby_alternatives(taken, calendars, start, uow)
+            raise _TakenSlot(taken, calendars, start)
         raise problems[0]
     if len(free) == 1:
         return free[0]
@@ -399,7 +400,7 @@ def reschedule_appointment(
                 enforce_hours=not requester.is_admin,
             )
             if isinstance(problem, SlotUnavailable):
-                raise _with_nearby_alternatives(problem, [calendar], start_utc, uow)
+                raise _TakenSlot(problem, [calendar], start_utc)
             if problem is not None:
                 raise problem
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
@@ -437,18 +438,18 @@ def reschedule_appointment(
             _remember(repo, "reschedule", idempotency_key, request_print, result, None, now)
             return result
 
-        try:
-            result = uow.run(work)
-        except SlotUnavailable as error:
-            _attach_alternatives(
+        result = _run_booking(
+            uow,
+            work,
+            lambda error: _attach_alternatives(
                 uow,
                 error,
                 None,
                 target_provider[0] if target_provider else provider_id,
                 start_utc,
                 appointment_id=appointment_id,
-            )
-            raise
+            ),
+        )
         _fill_log(log, result, uow.tz)
         return result
 
@@ -540,6 +541,35 @@ def _fill_log(log: dict[str, Any], result: BookingResult | Appointment, tz: Zone
     )
     if isinstance(result, BookingResult) and result.replayed:
         log["note"] = "idempotent_replay"
+
+
+class _TakenSlot(Exception):
+    """A taken slot, found under the locks with the calendars already loaded: its nearest
+    alternatives are worked out once the transaction has ended and released the locks, which
+    the next writer for the same provider is waiting on."""
+
+    def __init__(
+        self, error: SlotUnavailable, calendars: list[ProviderCalendar], start: datetime
+    ) -> None:
+        super().__init__(error.message)
+        self.error, self.calendars, self.start = error, calendars, start
+
+
+def _run_booking(
+    uow: UnitOfWork,
+    work: Callable[[Transaction], BookingResult],
+    more_alternatives: Callable[[SlotUnavailable], None],
+    pipelined: bool = False,
+) -> BookingResult:
+    """Run a create or a reschedule; a slot_unavailable leaves with its nearest alternatives."""
+    try:
+        return uow.run(work, pipelined=pipelined)
+    except _TakenSlot as taken:
+        error = _with_nearby_alternatives(taken.error, taken.calendars, taken.start, uow)
+    except SlotUnavailable as unavailable:  # the database's constraint: no calendar loaded
+        error = unavailable
+    more_alternatives(error)
+    raise error
 
 
 def _with_nearby_alternatives(

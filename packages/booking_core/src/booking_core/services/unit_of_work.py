@@ -136,14 +136,22 @@ class UnitOfWork:
         finally:
             connection.close()
 
-    def run(self, work: Callable[[Transaction], T], write: bool = True) -> T:
-        """Run ``work`` in a transaction and commit it, retrying transient conflicts."""
+    def run(
+        self, work: Callable[[Transaction], T], write: bool = True, pipelined: bool = False
+    ) -> T:
+        """Run ``work`` in a transaction and commit it, retrying transient conflicts.
+
+        ``pipelined``: the whole transaction in one repository pipeline (PostgreSQL: statements
+        whose results are not read yet share a round trip, the commit included); ``work`` may
+        then run only the repository's compiled statements.
+        """
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
                 with self.begin(write=write, retryable=True) as transaction:
-                    result = work(transaction)
-                    if write:
-                        transaction.commit()
+                    with transaction.repo.pipeline() if pipelined else nullcontext():
+                        result = work(transaction)
+                        if write:
+                            transaction.commit()
                     return result
             except _Retry as retry:
                 if attempt == _MAX_ATTEMPTS:
