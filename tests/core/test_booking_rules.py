@@ -492,3 +492,21 @@ def test_a_database_locked_by_another_program_is_service_unavailable(settings, c
         other.close()
     assert book(uow, at(DAY, 10)).appointment.start == at(DAY, 10)
     engine.dispose()
+
+
+def test_a_walk_in_across_midnight_is_checked_against_the_next_day(uow):
+    """An admin walk-in late in the evening runs past midnight: a booking early the next
+    morning, and a closure of the next day, are seen by the check (a friendly error with
+    alternatives, not only the database's refusal)."""
+    next_day = DAY + timedelta(days=1)
+    book(uow, at(next_day, 0, 0), requester=Requester.admin(), phone="312-555-0101")
+    with pytest.raises(SlotUnavailable) as taken:
+        # Botox: 30 minutes and a 10-minute buffer, from 23:40 reaches 00:20 the next day.
+        book(uow, at(DAY, 23, 40), requester=Requester.admin())
+    assert taken.value.alternatives
+    catalog.add_closure(uow, next_day + timedelta(days=1), "Holiday")
+    with pytest.raises(ProviderUnavailable):
+        book(uow, at(next_day, 23, 40), requester=Requester.admin(), phone="312-555-0102")
+    assert book(uow, at(DAY, 23, 0), requester=Requester.admin()).appointment.start == at(
+        DAY, 23, 0
+    )

@@ -10,6 +10,8 @@ from typing import Any
 
 from booking_core.domain.contact import normalize_phone
 from booking_core.domain.model import (
+    MAX_BUFFER_MINUTES,
+    MAX_SERVICE_MINUTES,
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
@@ -227,10 +229,10 @@ def _service_values(values: dict[str, Any], creating: bool) -> dict[str, Any]:
     problems = {}
     if creating and "duration_minutes" not in clean:
         problems["duration_minutes"] = "required"
-    if "duration_minutes" in clean and not 5 <= clean["duration_minutes"] <= 480:
-        problems["duration_minutes"] = "between 5 and 480"
-    if "buffer_minutes" in clean and not 0 <= clean["buffer_minutes"] <= 240:
-        problems["buffer_minutes"] = "between 0 and 240"
+    if "duration_minutes" in clean and not 5 <= clean["duration_minutes"] <= MAX_SERVICE_MINUTES:
+        problems["duration_minutes"] = f"between 5 and {MAX_SERVICE_MINUTES}"
+    if "buffer_minutes" in clean and not 0 <= clean["buffer_minutes"] <= MAX_BUFFER_MINUTES:
+        problems["buffer_minutes"] = f"between 0 and {MAX_BUFFER_MINUTES}"
     if "price_cents" in clean and clean["price_cents"] < 0:
         problems["price_cents"] = "must not be negative"
     if problems:
@@ -268,10 +270,10 @@ def set_provider_services(
 ) -> list[Offering]:
     """Replace which services a provider offers: (service_id, own duration or None)."""
     for _, duration in offerings:
-        if duration is not None and not 5 <= duration <= 480:
+        if duration is not None and not 5 <= duration <= MAX_SERVICE_MINUTES:
             raise ValidationFailed(
                 "Durations must be between 5 and 480 minutes.",
-                fields={"duration_minutes": "between 5 and 480"},
+                fields={"duration_minutes": f"between 5 and {MAX_SERVICE_MINUTES}"},
             )
 
     def work(tx: Any) -> list[Offering]:
