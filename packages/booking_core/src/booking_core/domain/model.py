@@ -9,7 +9,7 @@ from enum import StrEnum
 #: Ids of providers, services and other integer-keyed rows are 32-bit in the database.
 MAX_ID = 2**31 - 1
 #: The longest a service may last, and its clean-up buffer: a booking's busy interval is at
-#: most their sum (what a booking reads of a calendar relies on it).
+#: most 12 hours, so the calendar a booking reads (its day and the days either side) covers it.
 MAX_SERVICE_MINUTES = 480
 MAX_BUFFER_MINUTES = 240
 

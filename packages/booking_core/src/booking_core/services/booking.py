@@ -122,7 +122,7 @@ def create_appointment(
             else:
                 lock_ids = [provider_id]
             day = start_utc.astimezone(uow.tz).date()
-            span = calendar_span(uow.settings, day, day, booking_start=start_utc)
+            span = calendar_span(uow.settings, day, day)
             # One at a time per client, per key (a retry racing its original sees its record)
             # and per provider; everything the booking checks is read under those locks, in
             # one round trip on PostgreSQL.
@@ -393,9 +393,7 @@ def reschedule_appointment(
             # Free the old interval first, inside this transaction: the new time may overlap it.
             repo.release(current.id)
             day = start_utc.astimezone(uow.tz).date()
-            calendar = load_calendars(
-                repo, uow.settings, now, service, candidates, day, day, booking_start=start_utc
-            )[0]
+            calendar = load_calendars(repo, uow.settings, now, service, candidates, day, day)[0]
             problem = calendar.problem(
                 start_utc,
                 enforce_notice=not requester.is_admin,
@@ -577,11 +575,14 @@ def _run_booking(
 def _with_nearby_alternatives(
     error: SlotUnavailable, calendars: list[ProviderCalendar], start: datetime, uow: UnitOfWork
 ) -> SlotUnavailable:
-    """The nearest free slots on the same day, from the calendars the failed transaction
-    loaded under its locks: no second query in the common case (a nearly full day is searched
-    further by ``_attach_alternatives``)."""
+    """The nearest free slots on the same day (and the days either side when it is nearly
+    full), from the calendars the failed transaction loaded under its locks: no second query in
+    the common case."""
     day = start.astimezone(uow.tz).date()
     nearby = availability.nearest_free_slots(calendars, [day], start)
+    if len(nearby) < 3:  # a full day: look at its neighbours too
+        days = [day - timedelta(days=1), day, day + timedelta(days=1)]
+        nearby = availability.nearest_free_slots(calendars, days, start)
     error.details["alternatives"] = [_slot_dict(s) for s in nearby]
     return error
 

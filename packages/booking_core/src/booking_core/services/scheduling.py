@@ -10,9 +10,7 @@ from datetime import date, datetime, timedelta
 from booking_core.adapters.repository import CalendarData, Repository
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.model import (
-    MAX_BUFFER_MINUTES,
     MAX_ID,
-    MAX_SERVICE_MINUTES,
     Provider,
     ProviderSchedule,
     Service,
@@ -79,15 +77,12 @@ def bookable_offerings(
     return service, [(p, minutes or service.duration_minutes) for p, minutes in candidates]
 
 
-#: The longest busy interval a booking can hold (service and buffer at their maximum).
-LONGEST_BOOKING = timedelta(minutes=MAX_SERVICE_MINUTES + MAX_BUFFER_MINUTES)
-
-
 @dataclass(frozen=True)
 class CalendarSpan:
-    """What to read for calendars over local dates [first_day, last_day]: busy time and time
-    off over [start, end), closures over the dates a day either side (a booking can reach
-    across midnight; the closures table is small)."""
+    """What to read for calendars over local dates [first_day, last_day]: closures over the
+    dates a day either side, busy time and time off over [start, end) (a day either side too:
+    a long appointment or time off can reach across midnight, and the calendars can then also
+    answer for the neighbouring days, where the nearest alternatives to a taken slot are)."""
 
     first: date
     last: date
@@ -95,22 +90,13 @@ class CalendarSpan:
     end: datetime
 
 
-def calendar_span(
-    settings: BookingSettings,
-    first_day: date,
-    last_day: date,
-    booking_start: datetime | None = None,
-) -> CalendarSpan:
-    """``booking_start``: a booking being checked, which may end after the last day (an admin
-    walk-in late in the evening); busy time and time off are then read up to its latest end."""
-    end = local_day_bounds(last_day, settings.tz)[1]
-    if booking_start is not None:
-        end = max(end, booking_start + LONGEST_BOOKING)
+def calendar_span(settings: BookingSettings, first_day: date, last_day: date) -> CalendarSpan:
+    first, last = first_day - timedelta(days=1), last_day + timedelta(days=1)
     return CalendarSpan(
-        first=first_day - timedelta(days=1),
-        last=last_day + timedelta(days=1),
-        start=local_day_bounds(first_day, settings.tz)[0],
-        end=end,
+        first=first,
+        last=last,
+        start=local_day_bounds(first, settings.tz)[0],
+        end=local_day_bounds(last, settings.tz)[1],
     )
 
 
@@ -122,11 +108,9 @@ def load_calendars(
     providers: Sequence[tuple[Provider, int]],
     first_day: date,
     last_day: date,
-    booking_start: datetime | None = None,
 ) -> list[ProviderCalendar]:
-    """Each provider's schedule and busy time over local dates [first_day, last_day] (see
-    ``calendar_span`` for ``booking_start``)."""
-    span = calendar_span(settings, first_day, last_day, booking_start)
+    """Each provider's schedule and busy time over local dates [first_day, last_day]."""
+    span = calendar_span(settings, first_day, last_day)
     ids = [provider.id for provider, _ in providers]
     data = repo.calendar_data(ids, span.first, span.last, span.start, span.end)
     return build_calendars(data, settings, now, service, providers)
