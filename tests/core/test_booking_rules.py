@@ -510,3 +510,24 @@ def test_a_walk_in_across_midnight_is_checked_against_the_next_day(uow):
     assert book(uow, at(DAY, 23, 0), requester=Requester.admin()).appointment.start == at(
         DAY, 23, 0
     )
+
+
+def test_a_transaction_that_fails_after_writing_changes_nothing(uow):
+    """A failed transaction that wrote nothing may end with a COMMIT (it keeps psycopg's
+    prepared statements); one that wrote anything, by either way of executing, is rolled back."""
+    from booking_core.domain.model import Closure
+
+    def write_then_fail(write):
+        def work(tx):
+            write(tx.repo)
+            raise ValidationFailed("stop")
+
+        with pytest.raises(ValidationFailed):
+            uow.run(work)
+
+    now = datetime(2026, 11, 30, 12, tzinfo=CHICAGO)
+    write_then_fail(lambda repo: repo.add_closure(Closure(DAY, "SQLAlchemy execution")))
+    write_then_fail(lambda repo: repo.save_client("Compiled", "+13125550199", None, now, None))
+    with uow.begin() as tx:
+        assert tx.repo.closures(DAY, DAY) == []
+        assert tx.repo.find_client("+13125550199") is None

@@ -23,6 +23,26 @@ from sqlalchemy.dialects import postgresql
 
 Processor = Callable[[Any], Any]
 
+#: Set in a connection's info once its current transaction has sent anything but a SELECT.
+_WROTE = "booking_wrote"
+
+
+def start_write_tracking(connection: sa.Connection) -> None:
+    connection.info[_WROTE] = False
+
+
+def mark_written(connection: sa.Connection) -> None:
+    connection.info[_WROTE] = True
+
+
+def wrote(connection: sa.Connection) -> bool:
+    """Whether the current transaction may have changed anything (unknown counts as yes)."""
+    return bool(connection.info.get(_WROTE, True))
+
+
+def is_read_only(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() == "SELECT"
+
 
 class _Compiled:
     """One statement's SQL, parameter order and type conversions for one dialect."""
@@ -32,6 +52,7 @@ class _Compiled:
         if any(bind.expanding for bind in compiled.binds.values()):
             raise ValueError("expanding IN parameters need SQLAlchemy's execution: use arrays")
         self.sql: str = compiled.string
+        self.writes = not is_read_only(self.sql)
         self.positional: tuple[str, ...] | None = (
             tuple(compiled.positiontup) if compiled.positional else None
         )
@@ -157,6 +178,8 @@ def execute(
     """Run the statement; its rows (converted by the column types), or [] for none."""
     compiled = statement.compiled(connection.dialect)
     parameters = compiled.parameters(values or {})
+    if compiled.writes:
+        mark_written(connection)
     cursor = _driver_connection(connection).cursor()
     try:
         cursor.execute(compiled.sql, parameters)
@@ -174,6 +197,8 @@ def send(
     result waits for its rows."""
     compiled = statement.compiled(connection.dialect)
     parameters = compiled.parameters(values or {})
+    if compiled.writes:
+        mark_written(connection)
     cursor = _driver_connection(connection).cursor()
     try:
         cursor.execute(compiled.sql, parameters)
@@ -186,6 +211,7 @@ def execute_many(
     connection: sa.Connection, statement: CompiledStatement, rows: list[dict[str, Any]]
 ) -> None:
     compiled = statement.compiled(connection.dialect)
+    mark_written(connection)
     cursor = _driver_connection(connection).cursor()
     try:
         cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])

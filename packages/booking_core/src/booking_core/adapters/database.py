@@ -15,10 +15,22 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from booking_core.adapters.compiled import translated_error
+from booking_core.adapters.compiled import is_read_only, mark_written, translated_error
 
 #: Execution option marking a connection whose transaction will write.
 WRITE_OPTION = "booking_write"
+
+
+def _note_writes(connection: sa.Connection, _cursor: Any, statement: str, *_: Any) -> None:
+    if not is_read_only(statement):
+        mark_written(connection)
+
+
+def track_writes(engine: sa.Engine) -> None:
+    """Note which transactions run anything but a SELECT through SQLAlchemy (the compiled hot
+    path notes its own), so one that wrote nothing can end without a ROLLBACK."""
+    if not event.contains(engine, "before_cursor_execute", _note_writes):
+        event.listen(engine, "before_cursor_execute", _note_writes)
 
 
 def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:

@@ -25,6 +25,7 @@ from booking_core.adapters.compiled import (
     send,
 )
 from booking_core.domain.model import (
+    LONGEST_BUSY,
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
@@ -198,14 +199,17 @@ _TIME_OFF_BETWEEN = _per_dialect(
     )
 )
 _r = t.reservations
-# Busy time overlapping [start, end): read through the (kind, id, end_at) btree index from the
-# window onwards on both engines (on PostgreSQL the GiST index of the exclusion constraint cannot
-# filter on a list of ids: btree_gist has no "= ANY(array)").
+# Busy time overlapping [start, end), read through the (kind, id, end_at) btree index on both
+# engines (on PostgreSQL the GiST index of the exclusion constraint cannot filter on a list of
+# ids: btree_gist has no "= ANY(array)"). A busy interval is at most LONGEST_BUSY long, so one
+# overlapping the window ends before end + LONGEST_BUSY (``latest_end``): the index range is
+# bounded on both sides, however many bookings lie ahead.
 _RESERVATIONS_BETWEEN = _per_dialect(
     lambda ids_match: sa.select(_r.c.resource_id, _r.c.start_at, _r.c.end_at).where(
         _r.c.resource_kind == _p("kind"),
         ids_match(_r.c.resource_id),
         _r.c.end_at > _p("start", type_=t.UTCDateTime),
+        _r.c.end_at < _p("latest_end", type_=t.UTCDateTime),
         _r.c.start_at < _p("end", type_=t.UTCDateTime),
     )
 )
@@ -358,6 +362,7 @@ def _calendar_values(
         "last": last,
         "start": start,
         "end": end,
+        "latest_end": end + LONGEST_BUSY,
         "kind": ResourceKind.PROVIDER.value,
     }
 
@@ -623,13 +628,6 @@ class Repository:
         return self._execute(sa.delete(t.closures).where(t.closures.c.date == day)).rowcount > 0
 
     # --- busy time -------------------------------------------------------------------------
-
-    def reservations(
-        self, kind: str, resource_ids: Iterable[int], start: datetime, end: datetime
-    ) -> dict[int, list[tuple[datetime, datetime]]]:
-        """Busy intervals of these resources overlapping [start, end)."""
-        params = {"kind": kind, "ids": list(resource_ids), "start": start, "end": end}
-        return _busy(self._run(_RESERVATIONS_BETWEEN, params))
 
     def calendar_data(
         self, provider_ids: Sequence[int], first: date, last: date, start: datetime, end: datetime

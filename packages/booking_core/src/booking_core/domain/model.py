@@ -12,6 +12,8 @@ MAX_ID = 2**31 - 1
 #: most 12 hours, so the calendar a booking reads (its day and the days either side) covers it.
 MAX_SERVICE_MINUTES = 480
 MAX_BUFFER_MINUTES = 240
+#: The longest busy interval a booking can hold.
+LONGEST_BUSY = timedelta(minutes=MAX_SERVICE_MINUTES + MAX_BUFFER_MINUTES)
 
 
 class AppointmentStatus(StrEnum):

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from loguru import logger
 from sqlalchemy import exc as sa_exc
 
-from booking_core.adapters.database import WRITE_OPTION, create_database_engine
+from booking_core.adapters.compiled import start_write_tracking, wrote
+from booking_core.adapters.database import WRITE_OPTION, create_database_engine, track_writes
 from booking_core.adapters.repository import Repository
 from booking_core.adapters.tables import RESERVATIONS_NO_OVERLAP
 from booking_core.clock import Clock, system_clock
@@ -69,18 +70,32 @@ def _in_process_write_lock(engine: sa.Engine) -> AbstractContextManager[object]:
 class Transaction:
     def __init__(self, connection: sa.Connection) -> None:
         self.repo = Repository(connection)
+        self._connection = connection
         self._transaction = connection.begin()
-
-    @property
-    def committed(self) -> bool:
-        return not self._transaction.is_active
+        start_write_tracking(connection)
 
     def commit(self) -> None:
         self._transaction.commit()
 
-    def rollback(self) -> None:
-        if self._transaction.is_active:
-            self._transaction.rollback()
+    def close(self, database_ok: bool) -> None:
+        """End a transaction the service did not commit, changing nothing.
+
+        When nothing was written (a rejected booking, a read) and the database reported no
+        error, it ends with COMMIT: that changes nothing either, but psycopg drops every
+        prepared statement of the connection on ROLLBACK, and re-planning them is most of the
+        cost of the next transactions on that connection (a race's losers, every availability
+        search). Otherwise, ROLLBACK.
+        """
+        if not self._transaction.is_active:
+            return
+        if database_ok and not wrote(self._connection):
+            try:
+                self._transaction.commit()
+                return
+            except sa_exc.DBAPIError:
+                if not self._transaction.is_active:
+                    return
+        self._transaction.rollback()
 
 
 class UnitOfWork:
@@ -92,6 +107,7 @@ class UnitOfWork:
     ) -> None:
         self.settings = settings
         self.engine = engine or create_database_engine(settings.database_url)
+        track_writes(self.engine)
         self.clock = clock
 
     @property
@@ -103,7 +119,7 @@ class UnitOfWork:
 
     @contextmanager
     def begin(self, write: bool = False, retryable: bool = False) -> Iterator[Transaction]:
-        """A transaction; rolled back on exit unless ``commit()`` was called.
+        """A transaction; its changes are undone on exit unless ``commit()`` was called.
 
         Transient failures surface as their final domain error unless ``retryable`` (``run``).
         """
@@ -124,10 +140,14 @@ class UnitOfWork:
             if write:
                 connection = connection.execution_options(**{WRITE_OPTION: True})
             transaction = Transaction(connection)
+            database_ok = True
             try:
                 yield transaction
+            except sa_exc.DBAPIError:
+                database_ok = False
+                raise
             finally:
-                transaction.rollback()
+                transaction.close(database_ok)
         except sa_exc.DBAPIError as error:
             translated = _translate(error)
             if isinstance(translated, _Retry) and not retryable:
