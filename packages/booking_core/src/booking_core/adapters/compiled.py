@@ -137,11 +137,16 @@ class Pending:
 
     def all(self) -> list[Any]:
         if self._rows is None:
+            if self._compiled.row_type is None:
+                return []
             try:
                 self._rows = self._compiled.rows(self._cursor.fetchall())
             except self._connection.dialect.loaded_dbapi.Error as error:
                 raise translated_error(self._connection, self._compiled.sql, error) from error
         return self._rows
+
+    def close(self) -> None:
+        self._cursor.close()
 
 
 class Result(Protocol):
@@ -176,18 +181,11 @@ def execute(
     connection: sa.Connection, statement: CompiledStatement, values: dict[str, Any] | None = None
 ) -> list[Any]:
     """Run the statement; its rows (converted by the column types), or [] for none."""
-    compiled = statement.compiled(connection.dialect)
-    parameters = compiled.parameters(values or {})
-    if compiled.writes:
-        mark_written(connection)
-    cursor = _driver_connection(connection).cursor()
+    pending = send(connection, statement, values)
     try:
-        cursor.execute(compiled.sql, parameters)
-        return compiled.rows(cursor.fetchall()) if compiled.row_type is not None else []
-    except connection.dialect.loaded_dbapi.Error as error:
-        raise translated_error(connection, compiled.sql, error) from error
+        return pending.all()
     finally:
-        cursor.close()
+        pending.close()
 
 
 def send(
