@@ -597,8 +597,10 @@ def _attach_alternatives(
 ) -> None:
     """Up to 3 free slots nearest the requested time, for the client to pick instead.
 
-    Searches a week ahead when the days around the requested time had fewer than three (or the
-    conflict came from the database constraint, with no calendar loaded)."""
+    Searches ahead when the days around the requested time had fewer than three (or the
+    conflict came from the database constraint, with no calendar loaded): three days ahead,
+    then a week. Every slot of the shorter search is nearer than any the longer one adds, so
+    three found there are the three nearest."""
     from booking_core.services.availability import find_available_slots
 
     if len(error.alternatives) >= 3:
@@ -613,13 +615,16 @@ def _attach_alternatives(
         if service_id is None:
             return
         day = start.astimezone(uow.tz).date()
-        slots = find_available_slots(
-            uow,
-            service_id=service_id,
-            start_date=max(day - timedelta(days=1), uow.now().astimezone(uow.tz).date()),
-            end_date=day + timedelta(days=7),
-            provider_id=provider_id,
-        )
+        for days_ahead in (3, 7):
+            slots = find_available_slots(
+                uow,
+                service_id=service_id,
+                start_date=max(day - timedelta(days=1), uow.now().astimezone(uow.tz).date()),
+                end_date=day + timedelta(days=days_ahead),
+                provider_id=provider_id,
+            )
+            if len(slots) >= 3:
+                break
     except BookingError:
         return
     error.details["alternatives"] = [_slot_dict(s) for s in availability.nearest(slots, start)]
