@@ -22,6 +22,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
 
 Processor = Callable[[Any], Any]
+_REQUIRED = object()
 
 #: Set in a connection's info once its current transaction has sent anything but a SELECT.
 _WROTE = "booking_wrote"
@@ -56,12 +57,12 @@ class _Compiled:
         self.positional: tuple[str, ...] | None = (
             tuple(compiled.positiontup) if compiled.positional else None
         )
-        # Each parameter: its name, the value bound in the statement itself (a literal), and
-        # its type's conversion.
+        # Each parameter: its name, the value bound in the statement itself (a literal) or
+        # _REQUIRED, and its type's conversion.
         self.binds: list[tuple[str, Any, Processor | None]] = [
             (
                 name,
-                compiled.params.get(name),
+                _REQUIRED if compiled.params.get(name) is None else compiled.params[name],
                 bind.type.dialect_impl(dialect).bind_processor(dialect),
             )
             for name, bind in compiled.binds.items()
@@ -84,6 +85,8 @@ class _Compiled:
         converted = []
         for name, default, process in self.binds:
             value = values.get(name, default)
+            if value is _REQUIRED:
+                raise KeyError(f"no value for the parameter {name!r} of: {self.sql}")
             converted.append(process(value) if process is not None and value is not None else value)
         if self.positional is not None:
             return converted
