@@ -531,3 +531,43 @@ def test_a_transaction_that_fails_after_writing_changes_nothing(uow):
     with uow.begin() as tx:
         assert tx.repo.closures(DAY, DAY) == []
         assert tx.repo.find_client("+13125550199") is None
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql"])  # pipelined writes are PostgreSQL's
+def test_a_commit_that_fails_leaves_the_pooled_connection_usable(settings, clock):
+    """An error of a statement sent in the create pipeline first surfaces at COMMIT, which the
+    server then skips: the connection must not go back to the pool inside that failed
+    transaction (every later request on it would fail)."""
+    from booking_core import UnitOfWork
+    from booking_core.adapters.database import create_database_engine
+    from booking_core.demo import load_demo_business
+
+    engine = create_database_engine(settings.database_url, pool_size=1, max_overflow=0)
+    uow = UnitOfWork(settings, engine=engine, clock=clock)
+    load_demo_business(uow)
+    with engine.begin() as connection:  # stands for any failure of the last statement sent
+        connection.exec_driver_sql(
+            "ALTER TABLE idempotency_records ADD CONSTRAINT always_fails CHECK (false) NOT VALID"
+        )
+    try:
+        with pytest.raises(sa.exc.IntegrityError):
+            book(uow, at(DAY, 10), idempotency_key="first-try")
+        assert len(catalog.list_services(uow)) == 5  # the one pooled connection still works
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "ALTER TABLE idempotency_records DROP CONSTRAINT always_fails"
+            )
+    assert book(uow, at(DAY, 10), idempotency_key="first-try").appointment.start == at(DAY, 10)
+    engine.dispose()
+
+
+def test_a_retry_replays_after_the_service_changed(uow):
+    """A retried booking made with no provider replays its first result even when the service
+    has since been taken off the menu (the client must not think it failed)."""
+    first = book(uow, at(DAY, 10), provider_id=None, idempotency_key="retry-me")
+    catalog.update_service(uow, BOTOX, active=False)
+    again = book(uow, at(DAY, 10), provider_id=None, idempotency_key="retry-me")
+    assert again.replayed and again.appointment.id == first.appointment.id
+    with pytest.raises(Inactive):
+        book(uow, at(DAY, 11), provider_id=None, idempotency_key="new-request")

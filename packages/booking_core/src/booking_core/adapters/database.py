@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -31,6 +32,26 @@ def track_writes(engine: sa.Engine) -> None:
     path notes its own), so one that wrote nothing can end without a ROLLBACK."""
     if not event.contains(engine, "before_cursor_execute", _note_writes):
         event.listen(engine, "before_cursor_execute", _note_writes)
+
+
+def end_failed_transaction(connection: sa.Connection) -> None:
+    """After a COMMIT that failed, end the transaction the driver is still in.
+
+    In a PostgreSQL pipeline an error of a statement sent before COMMIT first surfaces at the
+    COMMIT, which the server then skips: SQLAlchemy marks its transaction inactive, but the
+    driver is still inside the failed one and the pool would hand it on broken."""
+    if connection.invalidated or connection.closed:
+        return
+    driver: Any = connection.connection.driver_connection
+    if is_postgresql(connection):
+        pending = driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    else:
+        pending = driver.in_transaction
+    if pending:
+        try:
+            driver.rollback()
+        except Exception:  # a connection that cannot roll back is not reused
+            connection.invalidate()
 
 
 def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:

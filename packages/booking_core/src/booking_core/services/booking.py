@@ -118,7 +118,14 @@ def create_appointment(
             if provider_id is None:
                 # Lock whoever offers the service now; their offerings are read again below,
                 # under the lock (admin changes take it too).
-                lock_ids = [p.id for p, _ in bookable_offerings(repo, service_id, None)[1]]
+                try:
+                    lock_ids = [p.id for p, _ in bookable_offerings(repo, service_id, None)[1]]
+                except BookingError:
+                    if not idempotency_key:
+                        raise
+                    # A retry still replays a booking made before the service changed; a new
+                    # request gets the same error from the checks below.
+                    lock_ids = []
             else:
                 lock_ids = [provider_id]
             day = start_utc.astimezone(uow.tz).date()

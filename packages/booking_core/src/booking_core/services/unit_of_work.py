@@ -22,7 +22,12 @@ from loguru import logger
 from sqlalchemy import exc as sa_exc
 
 from booking_core.adapters.compiled import start_write_tracking, wrote
-from booking_core.adapters.database import WRITE_OPTION, create_database_engine, track_writes
+from booking_core.adapters.database import (
+    WRITE_OPTION,
+    create_database_engine,
+    end_failed_transaction,
+    track_writes,
+)
 from booking_core.adapters.repository import Repository
 from booking_core.adapters.tables import RESERVATIONS_NO_OVERLAP
 from booking_core.clock import Clock, system_clock
@@ -86,7 +91,8 @@ class Transaction:
         cost of the next transactions on that connection (a race's losers, every availability
         search). Otherwise, ROLLBACK.
         """
-        if not self._transaction.is_active:
+        if not self._transaction.is_active:  # committed, or a COMMIT that failed
+            end_failed_transaction(self._connection)
             return
         if database_ok and not wrote(self._connection):
             try:
@@ -94,6 +100,7 @@ class Transaction:
                 return
             except sa_exc.DBAPIError:
                 if not self._transaction.is_active:
+                    end_failed_transaction(self._connection)
                     return
         self._transaction.rollback()
 
