@@ -567,21 +567,15 @@ class Repository:
         start: datetime | None = None,
         end: datetime | None = None,
     ) -> list[TimeOff]:
-        rows: Iterable[Any]
-        if provider_ids is not None and start is not None and end is not None:
-            rows = self._run(
-                _TIME_OFF_BETWEEN, {"ids": list(provider_ids), "start": start, "end": end}
-            )
-        else:
-            query = sa.select(t.time_off).order_by(t.time_off.c.start_at)
-            if provider_ids is not None:
-                query = query.where(t.time_off.c.provider_id.in_(list(provider_ids)))
-            if start is not None:
-                query = query.where(t.time_off.c.end_at > start)
-            if end is not None:
-                query = query.where(t.time_off.c.start_at < end)
-            rows = self._execute(query)
-        return _time_off(rows)
+        # The booking path reads time off with the rest of a calendar (calendar_data).
+        query = sa.select(t.time_off).order_by(t.time_off.c.start_at)
+        if provider_ids is not None:
+            query = query.where(t.time_off.c.provider_id.in_(list(provider_ids)))
+        if start is not None:
+            query = query.where(t.time_off.c.end_at > start)
+        if end is not None:
+            query = query.where(t.time_off.c.start_at < end)
+        return _time_off(self._execute(query))
 
     def add_time_off(self, entry: TimeOff) -> TimeOff:
         new_id = self._execute(
@@ -601,17 +595,12 @@ class Repository:
         return result.rowcount > 0
 
     def closures(self, first: date | None = None, last: date | None = None) -> list[Closure]:
-        rows: Iterable[Any]
-        if first is not None and last is not None:
-            rows = self._run(_CLOSURES_BETWEEN, {"first": first, "last": last})
-        else:
-            query = sa.select(t.closures).order_by(t.closures.c.date)
-            if first is not None:
-                query = query.where(t.closures.c.date >= first)
-            if last is not None:
-                query = query.where(t.closures.c.date <= last)
-            rows = self._execute(query)
-        return [Closure(row.date, row.reason) for row in rows]
+        query = sa.select(t.closures).order_by(t.closures.c.date)
+        if first is not None:
+            query = query.where(t.closures.c.date >= first)
+        if last is not None:
+            query = query.where(t.closures.c.date <= last)
+        return [Closure(row.date, row.reason) for row in self._execute(query)]
 
     def add_closure(self, closure: Closure) -> bool:
         if self._execute(sa.select(t.closures).where(t.closures.c.date == closure.date)).first():

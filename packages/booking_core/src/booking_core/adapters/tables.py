@@ -51,23 +51,15 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
             return super().bind_processor(dialect)
 
         def stamp(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime reached the database layer")
-            utc = value.astimezone(UTC).replace(tzinfo=None)
-            return utc.isoformat(sep=" ", timespec="microseconds")
+            utc = self.process_bind_param(value, dialect)
+            return None if utc is None else utc.isoformat(sep=" ", timespec="microseconds")
 
         return stamp
 
     def result_processor(self, dialect: sa.Dialect, coltype: Any) -> Any:
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
-
-        def parse(value: str | None) -> datetime | None:
-            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-        return parse
+        return lambda value: self.process_result_value(value, dialect)
 
 
 providers = sa.Table(

@@ -272,7 +272,7 @@ def set_provider_services(
     for _, duration in offerings:
         if duration is not None and not 5 <= duration <= MAX_SERVICE_MINUTES:
             raise ValidationFailed(
-                "Durations must be between 5 and 480 minutes.",
+                f"Durations must be between 5 and {MAX_SERVICE_MINUTES} minutes.",
                 fields={"duration_minutes": f"between 5 and {MAX_SERVICE_MINUTES}"},
             )
 

@@ -120,7 +120,6 @@ def _add(
     )
 
 
-# One prebuilt INSERT for all of a change's messages (executemany: one round trip).
 def _known_manage_token(repo: Repository, appointment_id: str) -> str | None:
     """The client's manage token, recovered from a message already queued for this appointment.
 
