@@ -463,6 +463,24 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_booking_goes_throug
     assert result.appointment.start == at(DAY, 14)
 
 
+@pytest.mark.parametrize("engine_name", ["postgresql"])  # server-side prepared statements
+def test_bookings_survive_the_server_forgetting_their_prepared_statements(uow):
+    """The booking path runs server-side prepared statements. psycopg deallocates them all on
+    a ROLLBACK, and anything else may too: a booking then prepares them again (a retry when
+    the server says one is missing), and a failed script leaves the connection usable."""
+    book(uow, at(DAY, 10))  # prepares them on the pooled connection
+    with uow.engine.connect() as connection:
+        connection.exec_driver_sql("DEALLOCATE ALL")
+        connection.commit()
+    assert book(uow, at(DAY, 11), phone="312-555-0101").appointment.start == at(DAY, 11)
+    with pytest.raises(SlotUnavailable):  # a rolled-back failure in the middle of a script
+        book(uow, at(DAY, 11), phone="312-555-0102")
+    with uow.engine.connect() as connection:  # psycopg's ROLLBACK deallocates everything
+        connection.exec_driver_sql("SELECT 1")
+        connection.rollback()
+    assert book(uow, at(DAY, 14), phone="312-555-0103").appointment.start == at(DAY, 14)
+
+
 @pytest.mark.parametrize("engine_name", ["sqlite"])  # the database-wide write lock is SQLite's
 def test_a_database_locked_by_another_program_is_service_unavailable(settings, clock):
     """Another program holding SQLite's write lock past the busy timeout: the booking is

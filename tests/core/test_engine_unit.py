@@ -10,7 +10,7 @@ import pytest
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.intervals import BusyIndex, merge, overlaps
 from booking_core.domain.model import Provider, ProviderSchedule, WorkingHours
-from booking_core.domain.timezones import local_to_utc, parse_instant
+from booking_core.domain.timezones import local_to_utc, parse_instant, wall_time_to_utc
 from booking_core.errors import InvalidTime, OutsideWorkingHours, SlotUnavailable
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -43,6 +43,18 @@ def test_merge_is_sorted_disjoint_and_covers_the_same_time(busy):
     assert all(a[1] < b[0] for a, b in itertools.pairwise(merged))
     for start, end in busy:
         assert any(s <= start and end <= e for s, e in merged)
+
+
+@given(intervals, minutes, st.integers(min_value=1, max_value=600))
+def test_gaps_are_exactly_the_free_minutes_of_a_range(busy, start_minute, length):
+    start = BASE + timedelta(minutes=start_minute)
+    end = start + timedelta(minutes=length)
+    gaps = list(BusyIndex(busy).gaps(start, end))
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(gaps))
+    for minute in range(length):
+        moment = start + timedelta(minutes=minute)
+        free = BusyIndex(busy).is_free(moment, moment + timedelta(minutes=1))
+        assert free == any(s <= moment < e for s, e in gaps)
 
 
 def test_touching_intervals_do_not_overlap():
@@ -209,3 +221,52 @@ def test_a_zone_attached_wall_time_gets_the_same_checks_as_a_naive_one():
     assert parse_instant(datetime(2027, 11, 7, 10, tzinfo=CHICAGO), CHICAGO) == datetime(
         2027, 11, 7, 16, tzinfo=UTC
     )
+
+
+@settings(deadline=None)
+@given(
+    st.sampled_from([date(2027, 2, 3), SPRING_FORWARD, FALL_BACK]),
+    st.lists(st.tuples(st.integers(0, 90), st.integers(1, 12)), min_size=1, max_size=3),
+    intervals,
+    st.sampled_from([15, 30, 45, 60, 90]),
+    st.sampled_from([0, 10, 15]),
+)
+def test_free_starts_are_the_grid_points_problem_accepts(day, shifts, busy, duration, buffer):
+    """The slot listing walks only free stretches; it must offer exactly the grid points that
+    the booking check accepts (shifts of quarter hours, busy time at any minute)."""
+    hours, cursor = [], 0
+    for gap, length in shifts:  # disjoint shifts in quarter hours, a gap between them
+        first, cursor = cursor + gap, cursor + gap + length
+        if cursor >= 96:
+            break
+        hours.append(
+            WorkingHours(
+                1,
+                day.weekday(),
+                time(first // 4, 15 * (first % 4)),
+                time(cursor // 4, 15 * (cursor % 4)),
+            )
+        )
+        cursor += 1
+    midnight = datetime.combine(day, time(0), CHICAGO).astimezone(UTC)
+    busy = [(s - BASE + midnight, e - BASE + midnight) for s, e in busy]
+    calendar = calendar_for(day, time(0), time(0), duration, buffer, busy[: len(busy) // 2])
+    calendar = ProviderCalendar(
+        ProviderSchedule(
+            provider=calendar.schedule.provider,
+            duration_minutes=duration,
+            buffer_minutes=buffer,
+            hours=tuple(hours),
+            busy=tuple(busy[: len(busy) // 2]),
+        ),
+        busy[len(busy) // 2 :],  # the rest as time off
+        calendar.window,
+    )
+    expected = []
+    for shift in hours:  # shift bounds as the engine reads them (a DST gap moves them)
+        start = wall_time_to_utc(day, shift.start, CHICAGO)
+        while start < wall_time_to_utc(day, shift.end, CHICAGO):
+            if calendar.problem(start, enforce_notice=True, enforce_hours=True) is None:
+                expected.append(start)
+            start += timedelta(minutes=15)
+    assert list(calendar.free_starts([day])) == expected

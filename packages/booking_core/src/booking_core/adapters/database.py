@@ -16,7 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from booking_core.adapters.compiled import is_read_only, mark_written, translated_error
+from booking_core.adapters.compiled import (
+    forget_prepared,
+    is_read_only,
+    mark_written,
+    restore_transactions,
+    translated_error,
+)
 
 #: Execution option marking a connection whose transaction will write.
 WRITE_OPTION = "booking_write"
@@ -48,6 +54,7 @@ def end_failed_transaction(connection: sa.Connection) -> None:
     else:
         pending = driver.in_transaction
     if pending:
+        forget_prepared(driver)
         try:
             driver.rollback()
         except Exception:  # a connection that cannot roll back is not reused
@@ -65,7 +72,24 @@ def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
     connect_args.setdefault("connect_timeout", 5)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    # A pipelined transaction puts the driver in autocommit mode to send its own BEGIN.
+    event.listen(engine, "checkin", lambda driver, _record: restore_transactions(driver))
+    # psycopg deallocates every prepared statement on ROLLBACK, the pipeline's scripts' too.
+    event.listen(engine, "rollback", _forget_prepared_statements)
+    event.listen(engine, "reset", _forget_before_reset)
+    return engine
+
+
+def _forget_before_reset(driver: Any, *_: Any) -> None:
+    # The pool rolls back what a returning connection left open.
+    if driver is not None and driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        forget_prepared(driver)
+
+
+def _forget_prepared_statements(connection: sa.Connection) -> None:
+    if not connection.invalidated and not connection.closed:
+        forget_prepared(connection.connection.driver_connection)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> sa.Engine:

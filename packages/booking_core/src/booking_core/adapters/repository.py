@@ -17,12 +17,13 @@ from booking_core.adapters import tables as t
 from booking_core.adapters.compiled import (
     BatchedSelects,
     CompiledStatement,
-    Pending,
     Result,
+    Sent,
     execute,
     execute_many,
     pipeline,
     send,
+    send_commit,
 )
 from booking_core.domain.model import (
     LONGEST_BUSY,
@@ -115,6 +116,22 @@ _CLIENT_BY_PHONE = CompiledStatement(sa.select(t.clients).where(t.clients.c.phon
 _CLIENT_FIELDS = ("name", "phone", "email", "created_at")
 _INSERT_CLIENT = CompiledStatement(
     sa.insert(t.clients).returning(t.clients.c.id), column_keys=_CLIENT_FIELDS
+)
+_INSERT_CLIENT_WITH_ID = CompiledStatement(
+    sa.insert(t.clients), column_keys=("id", *_CLIENT_FIELDS)
+)
+# PostgreSQL: a new client's id drawn with the reads (a phone not on file yet), so that the
+# client's INSERT needs no round trip of its own for RETURNING. An id drawn for a booking that
+# is then refused is skipped: ids are only keys.
+_NEW_CLIENT_ID = CompiledStatement(
+    sa.select(
+        sa.case(
+            (
+                ~sa.exists().where(t.clients.c.phone == _p("phone")),
+                sa.literal_column("nextval(pg_get_serial_sequence('clients', 'id'))", sa.Integer),
+            ),
+        ).label("id")
+    )
 )
 _UPDATE_CLIENT = CompiledStatement(
     sa.update(t.clients)
@@ -257,6 +274,8 @@ _CALENDAR_READS = BatchedSelects(
 _CLIENT_AND_SERVICE_READS = (_CLIENT_BY_PHONE, _PHONE_APPOINTMENTS, _SERVICE_OFFERINGS)
 _BOOKING_READS = BatchedSelects(*_CLIENT_AND_SERVICE_READS, *_CALENDAR_READS.selects)
 _KEYED_BOOKING_READS = BatchedSelects(_IDEMPOTENCY_RECORD, *_BOOKING_READS.selects)
+_POSTGRESQL_BOOKING_READS = BatchedSelects(_NEW_CLIENT_ID, *_BOOKING_READS.selects)
+_POSTGRESQL_KEYED_BOOKING_READS = BatchedSelects(_NEW_CLIENT_ID, *_KEYED_BOOKING_READS.selects)
 
 
 @dataclass(frozen=True)
@@ -279,6 +298,7 @@ class BookingReads:
     service: Service | None
     offered: list[tuple[Provider, int | None]]
     calendar: CalendarData
+    new_client_id: int | None = None  # PostgreSQL, for a phone not on file: the id to give it
 
 
 def _appointment(row: Any) -> Appointment:
@@ -401,8 +421,16 @@ class Repository:
     def _run(self, statement: CompiledStatement, values: dict[str, Any]) -> list[Any]:
         return execute(self.connection, statement, values)
 
-    def _send(self, statement: CompiledStatement, values: dict[str, Any]) -> Pending:
+    def _send(self, statement: CompiledStatement, values: dict[str, Any]) -> Sent:
         return send(self.connection, statement, values)
+
+    def commit_in_pipeline(self) -> bool:
+        """Inside a PostgreSQL pipeline, send COMMIT with what is queued (see
+        ``compiled.send_commit``); False when there is no pipeline to carry it."""
+        if not (self._in_pipeline and self.is_postgresql):
+            return False
+        send_commit(self.connection)
+        return True
 
     @contextmanager
     def pipeline(self) -> Iterator[None]:
@@ -649,13 +677,17 @@ class Repository:
             "id": service_id,
             **_calendar_values(provider_ids, first, last, start, end),
         }
-        batch = _BOOKING_READS
         if idempotency:
             values["operation"], values["key_hash"] = idempotency
-            batch = _KEYED_BOOKING_READS
+        batch = (
+            (_POSTGRESQL_KEYED_BOOKING_READS if idempotency else _POSTGRESQL_BOOKING_READS)
+            if self.is_postgresql
+            else (_KEYED_BOOKING_READS if idempotency else _BOOKING_READS)
+        )
         with self.pipeline():
             self.lock(*locks)
             results = batch.send(self.connection, values)
+        new_client_id = results.pop(0).all()[0].id if self.is_postgresql else None
         record = results.pop(0).all() if idempotency else []
         client, appointments, offerings, *calendar = results
         client_rows = client.all()
@@ -667,6 +699,7 @@ class Repository:
             service=service,
             offered=offered,
             calendar=_calendar(*calendar),
+            new_client_id=new_client_id,
         )
 
     def reserve(
@@ -692,13 +725,22 @@ class Repository:
         return _client(rows[0]) if rows else None
 
     def save_client(
-        self, name: str, phone: str, email: str | None, now: datetime, existing: Client | None
+        self,
+        name: str,
+        phone: str,
+        email: str | None,
+        now: datetime,
+        existing: Client | None,
+        new_id: int | None = None,
     ) -> Client:
-        """The client with this phone (``existing``, already looked up), created or updated with
-        the latest name and e-mail."""
+        """The client with this phone (``existing``, already looked up), created (with
+        ``new_id`` when one was drawn) or updated with the latest name and e-mail."""
         if existing is None:
             values = {"name": name, "phone": phone, "email": email, "created_at": now}
-            new_id = self._run(_INSERT_CLIENT, values)[0].id
+            if new_id is None:
+                new_id = self._run(_INSERT_CLIENT, values)[0].id
+            else:
+                self._send(_INSERT_CLIENT_WITH_ID, {"id": new_id, **values})
             return Client(new_id, name, phone, email)
         email = email or existing.email
         if (name, email) != (existing.name, existing.email):

@@ -73,19 +73,9 @@ class ProviderCalendar:
         self.window = window
         self.length = timedelta(minutes=schedule.duration_minutes + schedule.buffer_minutes)
         self.bookings = BusyIndex(schedule.busy)
-        self.unavailable = BusyIndex([*time_off, *closure_intervals(window.closures, window.tz)])
-
-    def candidate_starts(self, day: date) -> Iterator[tuple[datetime, Interval]]:
-        """Grid points of a local date where the service plus buffer fits in working hours.
-
-        Steps are counted in absolute time from each interval's start, so a DST day has exactly
-        the wall-clock slots its working hours contain: no missing or doubled hour.
-        """
-        for interval in working_intervals(self.schedule, day, self.window.tz):
-            start = interval[0]
-            while start + self.length <= interval[1]:
-                yield start, interval
-                start += self.window.step
+        unavailable = [*time_off, *closure_intervals(window.closures, window.tz)]
+        self.unavailable = BusyIndex(unavailable)
+        self._blocked = BusyIndex([*schedule.busy, *unavailable])  # both: for listing slots
 
     def problem(
         self, start: datetime, *, enforce_notice: bool, enforce_hours: bool
@@ -137,20 +127,19 @@ class ProviderCalendar:
         latest_time: time | None = None,
     ) -> Iterator[datetime]:
         """UTC start instants of the bookable slots on these local dates, in time order."""
-        window = self.window
+        window, step, length = self.window, self.window.step, self.length
         for day in days:
-            for start, _ in self.candidate_starts(day):
-                if start < window.earliest or start > window.latest:
-                    continue
-                if earliest_time or latest_time:
-                    wall = to_local(start, window.tz).time()
-                    if earliest_time and wall < earliest_time:
-                        continue
-                    if latest_time and wall > latest_time:
-                        continue
-                end = start + self.length
-                if self.unavailable.is_free(start, end) and self.bookings.is_free(start, end):
-                    yield start
+            for shift_start, shift_end in working_intervals(self.schedule, day, window.tz):
+                # Starts step from the shift's start, so a DST day has exactly the wall-clock
+                # slots its hours contain; only the stretches nothing blocks are walked.
+                for free_start, free_end in self._blocked.gaps(shift_start, shift_end):
+                    start = shift_start - ((shift_start - free_start) // step) * step
+                    while start + length <= free_end:
+                        if window.earliest <= start <= window.latest and (
+                            _within(start, window.tz, earliest_time, latest_time)
+                        ):
+                            yield start
+                        start += step
 
     def slot_at(self, start: datetime) -> Slot:
         tz = self.window.tz
@@ -169,6 +158,16 @@ class ProviderCalendar:
     ) -> Iterator[Slot]:
         for start in self.free_starts(days, earliest_time, latest_time):
             yield self.slot_at(start)
+
+
+def _within(
+    start: datetime, tz: ZoneInfo, earliest_time: time | None, latest_time: time | None
+) -> bool:
+    """Whether a start's local time of day is inside the optional window."""
+    if earliest_time is None and latest_time is None:
+        return True
+    wall = to_local(start, tz).time()
+    return not (earliest_time and wall < earliest_time) and not (latest_time and wall > latest_time)
 
 
 def nearest_free_slots(

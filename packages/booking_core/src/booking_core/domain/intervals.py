@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 Interval = tuple[datetime, datetime]
@@ -39,3 +39,16 @@ class BusyIndex:
         # The first merged interval ending after `start` is the only one that can overlap.
         i = bisect.bisect_right(self._ends, start)
         return i == len(self._intervals) or self._intervals[i][0] >= end
+
+    def gaps(self, start: datetime, end: datetime) -> Iterator[Interval]:
+        """The free stretches of [start, end), in order."""
+        intervals = self._intervals
+        i = bisect.bisect_right(self._ends, start)
+        while i < len(intervals) and intervals[i][0] < end:
+            busy_start, busy_end = intervals[i]
+            if busy_start > start:
+                yield start, busy_start
+            start = busy_end
+            i += 1
+        if start < end:
+            yield start, end

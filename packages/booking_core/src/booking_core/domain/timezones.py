@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from booking_core.errors import InvalidTime
@@ -70,6 +71,7 @@ def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
     return instant.astimezone(tz)
 
 
+@lru_cache(maxsize=16384)  # pure, and the same shifts are converted for every search
 def wall_time_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """A schedule boundary (working hours) on a local date, as UTC.
 
@@ -94,6 +96,7 @@ def wall_time_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     return high.replace(second=0, microsecond=0)
 
 
+@lru_cache(maxsize=4096)
 def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """[local midnight, next local midnight) as UTC; 23 or 25 hours long on DST days."""
     start = datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)

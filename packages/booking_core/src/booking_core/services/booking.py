@@ -168,7 +168,7 @@ def create_appointment(
             end = start_utc + timedelta(minutes=calendar.schedule.duration_minutes)
             _check_client_free(upcoming, start_utc, end, exclude=None)
             saved_client = repo.save_client(
-                client.name, client.phone, client.email, now, reads.client
+                client.name, client.phone, client.email, now, reads.client, reads.new_client_id
             )
             token = secrets.token_bytes(32)
             appointment = Appointment(

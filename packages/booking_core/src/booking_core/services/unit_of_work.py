@@ -79,6 +79,10 @@ class Transaction:
         self._transaction = connection.begin()
         start_write_tracking(connection)
 
+    @property
+    def wrote(self) -> bool:
+        return wrote(self._connection)
+
     def commit(self) -> None:
         self._transaction.commit()
 
@@ -175,16 +179,39 @@ class UnitOfWork:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
                 with self.begin(write=write, retryable=True) as transaction:
-                    with transaction.repo.pipeline() if pipelined else nullcontext():
+                    if pipelined:
+                        result = self._run_pipelined(transaction, work, write)
+                    else:
                         result = work(transaction)
-                        if write:
-                            transaction.commit()
+                    if write:
+                        transaction.commit()
                     return result
             except _Retry as retry:
                 if attempt == _MAX_ATTEMPTS:
                     raise retry.final from None
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _run_pipelined(
+        transaction: Transaction, work: Callable[[Transaction], T], write: bool
+    ) -> T:
+        """``work`` in one pipeline whose closing sync also carries the COMMIT: of the changes,
+        or of a refused request that wrote nothing (its locks are released one round trip
+        sooner). Anything that wrote and failed is rolled back afterwards, as usual."""
+        repo = transaction.repo
+        with repo.pipeline():
+            try:
+                result = work(transaction)
+            except sa_exc.DBAPIError:
+                raise
+            except Exception:
+                if not transaction.wrote:
+                    repo.commit_in_pipeline()
+                raise
+            if write:
+                repo.commit_in_pipeline()
+        return result
 
 
 def _short(error: BaseException) -> str:
@@ -202,6 +229,10 @@ def _translate(error: sa_exc.DBAPIError) -> Exception:
         return _Retry(IdempotencyConflict())
     if sqlstate in _RETRYABLE_SQLSTATES:
         return _Retry(SlotUnavailable())
+    if sqlstate == "26000":
+        # A prepared statement the server no longer has (see adapters/compiled): the retry
+        # prepares it again.
+        return _Retry(ServiceUnavailable())
     if error.connection_invalidated:
         # A pooled connection the server dropped (restart, idle timeout): reconnect and retry.
         return _Retry(ServiceUnavailable())
