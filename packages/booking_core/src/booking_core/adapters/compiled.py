@@ -5,8 +5,9 @@ run one, and as much as a PostgreSQL round trip. A booking runs about a dozen st
 hot path keeps SQLAlchemy for what it is good at (the schema, building and compiling the SQL, the
 column types' conversions, the transaction) and runs the compiled SQL itself.
 
-On PostgreSQL a :func:`pipeline` sends several statements in one round trip (psycopg pipeline
-mode): the server still runs them one after the other, in order, inside the transaction.
+On PostgreSQL a :func:`pipeline` sends the statements queued in it as one script, one round
+trip (see :class:`_Script`): the server still runs them one after the other, in order, inside the
+transaction.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class _Compiled:
         self.result_processors: list[Processor | None] = [
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
         ]
-        self.any_result_processor = any(self.result_processors)
+        self.conversions = _conversions(self.result_processors)
 
     def parameters(self, values: dict[str, Any]) -> Any:
         """The DBAPI parameters: this statement's own, converted (others in ``values`` are
@@ -103,19 +104,27 @@ class _Compiled:
         return dict(zip(self.names, converted, strict=True))
 
     def rows(self, raw_rows: list[Any]) -> list[Any]:
-        make = self.row_type._make  # type: ignore[union-attr]
-        if not self.any_result_processor:
-            return [make(row) for row in raw_rows]
-        processors = self.result_processors
-        return [
-            make(
-                [
-                    p(v) if p is not None and v is not None else v
-                    for p, v in zip(processors, row, strict=True)
-                ]
-            )
-            for row in raw_rows
-        ]
+        return _converted_rows(self.row_type._make, self.conversions, raw_rows)  # type: ignore[union-attr]
+
+
+def _conversions(processors: Sequence[Processor | None]) -> list[tuple[int, Processor]]:
+    return [(i, p) for i, p in enumerate(processors) if p is not None]
+
+
+def _converted_rows(
+    make: Callable[[Any], Any], conversions: list[tuple[int, Processor]], raw_rows: Any
+) -> list[Any]:
+    """Rows as named tuples, each value that has a conversion (and is not NULL) converted."""
+    if not conversions:
+        return [make(row) for row in raw_rows]
+    rows = []
+    for raw in raw_rows:
+        values = list(raw)
+        for i, convert in conversions:
+            if (value := values[i]) is not None:
+                values[i] = convert(value)
+        rows.append(make(values))
+    return rows
 
 
 class CompiledStatement:
@@ -475,19 +484,10 @@ class _JsonRows:
     def __init__(self, select: Any) -> None:
         columns = list(select.exported_columns)
         self.row_type: Any = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
-        self.loaders = [_json_value_loader(c) for c in columns]
+        self.conversions = _conversions([_json_value_loader(c) for c in columns])
 
     def rows(self, values: list[list[Any]] | None) -> list[Any]:
-        make, loaders = self.row_type._make, self.loaders
-        return [
-            make(
-                [
-                    load(v) if load is not None and v is not None else v
-                    for load, v in zip(loaders, row, strict=True)
-                ]
-            )
-            for row in values or ()
-        ]
+        return _converted_rows(self.row_type._make, self.conversions, values or ())
 
 
 class BatchedSelects:

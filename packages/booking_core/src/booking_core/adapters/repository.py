@@ -412,8 +412,8 @@ class Repository:
         self._in_pipeline = False
 
     def _execute(self, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
-        # SQLAlchemy's execution reads a result's description at once, which a pipeline only
-        # has after it syncs: only compiled statements go into one.
+        # SQLAlchemy's execution would run at once, ahead of the statements a pipeline has
+        # queued: only compiled statements go into one.
         if self._in_pipeline:
             raise RuntimeError("SQLAlchemy execution inside a pipeline")
         return self.connection.execute(statement, params)

@@ -76,6 +76,15 @@ class ProviderCalendar:
         unavailable = [*time_off, *closure_intervals(window.closures, window.tz)]
         self.unavailable = BusyIndex(unavailable)
         self._blocked = BusyIndex([*schedule.busy, *unavailable])  # both: for listing slots
+        self._shifts: dict[date, list[Interval]] = {}
+        self._free: dict[date, list[datetime]] = {}
+
+    def shifts(self, day: date) -> list[Interval]:
+        """The working intervals of a local date (see ``working_intervals``), computed once."""
+        found = self._shifts.get(day)
+        if found is None:
+            found = self._shifts[day] = working_intervals(self.schedule, day, self.window.tz)
+        return found
 
     def problem(
         self, start: datetime, *, enforce_notice: bool, enforce_hours: bool
@@ -94,11 +103,7 @@ class ProviderCalendar:
             return BeyondHorizon()
         if enforce_hours:
             day = to_local(start, window.tz).date()
-            fits = [
-                iv
-                for iv in working_intervals(self.schedule, day, window.tz)
-                if iv[0] <= start and end <= iv[1]
-            ]
+            fits = [iv for iv in self.shifts(day) if iv[0] <= start and end <= iv[1]]
             if not fits:
                 return OutsideWorkingHours(
                     f"{self.schedule.provider.name} is not working at that time "
@@ -127,19 +132,30 @@ class ProviderCalendar:
         latest_time: time | None = None,
     ) -> Iterator[datetime]:
         """UTC start instants of the bookable slots on these local dates, in time order."""
-        window, step, length = self.window, self.window.step, self.length
         for day in days:
-            for shift_start, shift_end in working_intervals(self.schedule, day, window.tz):
-                # Starts step from the shift's start, so a DST day has exactly the wall-clock
-                # slots its hours contain; only the stretches nothing blocks are walked.
-                for free_start, free_end in self._blocked.gaps(shift_start, shift_end):
-                    start = shift_start - ((shift_start - free_start) // step) * step
-                    while start + length <= free_end:
-                        if window.earliest <= start <= window.latest and (
-                            _within(start, window.tz, earliest_time, latest_time)
-                        ):
-                            yield start
-                        start += step
+            if earliest_time is None and latest_time is None:
+                found = self._free.get(day)
+                if found is None:  # a day asked for again (nearest alternatives) is not redone
+                    found = self._free[day] = list(self._free_starts_on(day, None, None))
+                yield from found
+            else:
+                yield from self._free_starts_on(day, earliest_time, latest_time)
+
+    def _free_starts_on(
+        self, day: date, earliest_time: time | None, latest_time: time | None
+    ) -> Iterator[datetime]:
+        window, step, length = self.window, self.window.step, self.length
+        for shift_start, shift_end in self.shifts(day):
+            # Starts step from the shift's start, so a DST day has exactly the wall-clock
+            # slots its hours contain; only the stretches nothing blocks are walked.
+            for free_start, free_end in self._blocked.gaps(shift_start, shift_end):
+                start = shift_start - ((shift_start - free_start) // step) * step
+                while start + length <= free_end:
+                    if window.earliest <= start <= window.latest and (
+                        _within(start, window.tz, earliest_time, latest_time)
+                    ):
+                        yield start
+                    start += step
 
     def slot_at(self, start: datetime) -> Slot:
         tz = self.window.tz

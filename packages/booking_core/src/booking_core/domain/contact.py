@@ -17,7 +17,12 @@ def normalize_phone(raw: str, region: str = "US", field: str = "phone") -> str:
         number = phonenumbers.parse(raw or "", region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    # The default region's own check first: the same answer for its numbers, without trying
+    # every region that shares the country code (+1 has 25).
+    if number is None or not (
+        phonenumbers.is_valid_number_for_region(number, region)
+        or phonenumbers.is_valid_number(number)
+    ):
         raise ValidationFailed(
             "Please enter a valid phone number, for example (312) 555-0142.",
             fields={field: "not a valid phone number"},

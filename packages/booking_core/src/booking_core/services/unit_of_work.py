@@ -196,9 +196,9 @@ class UnitOfWork:
     def _run_pipelined(
         transaction: Transaction, work: Callable[[Transaction], T], write: bool
     ) -> T:
-        """``work`` in one pipeline whose closing sync also carries the COMMIT: of the changes,
-        or of a refused request that wrote nothing (its locks are released one round trip
-        sooner). Anything that wrote and failed is rolled back afterwards, as usual."""
+        """``work`` in one pipeline whose last script also carries the COMMIT: of the changes,
+        or of a refused request that wrote nothing (no round trip of its own). Anything that
+        wrote and failed is rolled back afterwards, as usual."""
         repo = transaction.repo
         with repo.pipeline():
             try:
