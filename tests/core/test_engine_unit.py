@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from booking_core.domain.availability import BookingWindow, ProviderCalendar
+from booking_core.domain.availability import BookingWindow, ProviderCalendar, nearest_free_slots
 from booking_core.domain.intervals import BusyIndex, merge, overlaps
 from booking_core.domain.model import Provider, ProviderSchedule, WorkingHours
 from booking_core.domain.timezones import local_to_utc, parse_instant, wall_time_to_utc
@@ -270,3 +270,40 @@ def test_free_starts_are_the_grid_points_problem_accepts(day, shifts, busy, dura
                 expected.append(start)
             start += timedelta(minutes=15)
     assert list(calendar.free_starts([day])) == expected
+
+
+@settings(deadline=None)
+@given(intervals, intervals, st.integers(0, 3 * 24 * 60), st.integers(1, 4))
+def test_nearest_free_slots_are_the_closest_of_all_free_slots(busy_a, busy_b, minute, count):
+    """The nearest alternatives, found around the target's place in each provider's sorted
+    free starts, are the `count` closest of all of them (ties: lowest provider id)."""
+    day = date(2027, 2, 3)
+    days = [day - timedelta(days=1), day, day + timedelta(days=1)]
+    midnight = datetime.combine(day, time(0), CHICAGO).astimezone(UTC)
+
+    def calendar(provider_id, busy):
+        base = calendar_for(day, time(9), time(17))
+        return ProviderCalendar(
+            ProviderSchedule(
+                provider=Provider(provider_id, f"P{provider_id}", ""),
+                duration_minutes=30,
+                buffer_minutes=0,
+                hours=tuple(
+                    WorkingHours(provider_id, d.weekday(), time(9), time(17)) for d in days
+                ),
+                busy=tuple((s - BASE + midnight, e - BASE + midnight) for s, e in busy),
+            ),
+            (),
+            base.window,
+        )
+
+    calendars = [calendar(1, busy_a), calendar(2, busy_b)]
+    target = midnight - timedelta(days=1) + timedelta(minutes=minute)
+    every = sorted(
+        (abs(start - target), c.schedule.provider.id, start)
+        for c in calendars
+        for start in c.free_starts(days)
+    )[:count]
+    expected = sorted((start, provider_id) for _, provider_id, start in every)
+    found = nearest_free_slots(calendars, days, target, count)
+    assert [(slot.start.astimezone(UTC), slot.provider_id) for slot in found] == expected

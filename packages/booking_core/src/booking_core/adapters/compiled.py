@@ -503,8 +503,13 @@ class BatchedSelects:
         self.selects = selects
         postgres = [s.per_dialect.get("postgresql", s.statement) for s in selects]
         self._json_rows = [_JsonRows(select) for select in postgres]
+        # One JSON value holding each select's array: one column for the driver to parse.
         self._combined = CompiledStatement(
-            sa.select(*[_json_array(select).label(f"r{i}") for i, select in enumerate(postgres)])
+            sa.select(
+                sa.func.json_build_array(*[_json_array(select) for select in postgres]).label(
+                    "batch"
+                )
+            )
         )
 
     def send(self, connection: sa.Connection, values: dict[str, Any]) -> list[Result]:
@@ -520,7 +525,7 @@ class _JsonResult:
         self._combined, self._index, self._json_rows = combined, index, json_rows
 
     def all(self) -> list[Any]:
-        return self._json_rows.rows(self._combined.all()[0][self._index])
+        return self._json_rows.rows(self._combined.all()[0].batch[self._index])
 
 
 def _json_array(select: Any) -> Any:

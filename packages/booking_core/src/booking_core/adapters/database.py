@@ -7,6 +7,7 @@ concurrent writers are serialized by the database's write lock. Read transaction
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,23 @@ def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = sa.create_engine(url, **kwargs)
+    event.listen(engine, "connect", _load_json_as_text)
     # A pipelined transaction puts the driver in autocommit mode to send its own BEGIN.
     event.listen(engine, "checkin", lambda driver, _record: restore_transactions(driver))
     # psycopg deallocates every prepared statement on ROLLBACK, the pipeline's scripts' too.
     event.listen(engine, "rollback", _forget_prepared_statements)
     event.listen(engine, "reset", _forget_before_reset)
     return engine
+
+
+def _load_json_as_text(driver: Any, _record: Any) -> None:
+    # psycopg hands json.loads the raw bytes, which it then sniffs for an encoding: the
+    # batched booking reads are one JSON value of a few kilobytes per booking.
+    psycopg.types.json.set_json_loads(_json_from_bytes, driver)
+
+
+def _json_from_bytes(data: str | bytes) -> Any:
+    return json.loads(data.decode() if isinstance(data, bytes) else data)
 
 
 def _forget_before_reset(driver: Any, *_: Any) -> None:

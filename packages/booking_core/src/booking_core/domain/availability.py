@@ -6,6 +6,7 @@ every offered slot can be booked and nothing that cannot be booked is offered.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -48,8 +49,9 @@ def days_between(first: date, last: date) -> Iterator[date]:
 def working_intervals(schedule: ProviderSchedule, day: date, tz: ZoneInfo) -> list[Interval]:
     """The provider's working intervals on a local date, as UTC instants."""
     intervals = []
+    weekday = day.weekday()
     for hours in schedule.hours:
-        if hours.weekday == day.weekday() and hours.end > hours.start:
+        if hours.weekday == weekday and hours.end > hours.start:
             intervals.append(
                 (wall_time_to_utc(day, hours.start, tz), wall_time_to_utc(day, hours.end, tz))
             )
@@ -134,12 +136,17 @@ class ProviderCalendar:
         """UTC start instants of the bookable slots on these local dates, in time order."""
         for day in days:
             if earliest_time is None and latest_time is None:
-                found = self._free.get(day)
-                if found is None:  # a day asked for again (nearest alternatives) is not redone
-                    found = self._free[day] = list(self._free_starts_on(day, None, None))
-                yield from found
+                yield from self.free_starts_on(day)
             else:
                 yield from self._free_starts_on(day, earliest_time, latest_time)
+
+    def free_starts_on(self, day: date) -> list[datetime]:
+        """``free_starts`` of one day with no time-of-day window, worked out once (the
+        alternatives to a taken slot ask for a day again)."""
+        found = self._free.get(day)
+        if found is None:
+            found = self._free[day] = list(self._free_starts_on(day, None, None))
+        return found
 
     def _free_starts_on(
         self, day: date, earliest_time: time | None, latest_time: time | None
@@ -192,11 +199,16 @@ def nearest_free_slots(
     """The ``count`` free slots closest in time to ``target`` on these days, in time order
     (ties: lowest provider id). Only the chosen ones are built as slots."""
     days = list(days)
-    starts = [
-        (abs(start - target), calendar.schedule.provider.id, start, calendar)
-        for calendar in calendars
-        for start in calendar.free_starts(days)
-    ]
+    starts = []
+    for calendar in calendars:
+        provider_id = calendar.schedule.provider.id
+        ordered = [start for day in days for start in calendar.free_starts_on(day)]
+        # The nearest `count` of a sorted list lie within `count` places of the target's.
+        at = bisect.bisect_left(ordered, target)
+        starts += [
+            (abs(start - target), provider_id, start, calendar)
+            for start in ordered[max(0, at - count) : at + count]
+        ]
     closest = sorted(starts, key=lambda item: item[:2])[:count]
     chosen = [calendar.slot_at(start) for _, _, start, calendar in closest]
     return sorted(chosen, key=lambda slot: (slot.start, slot.provider_id))
