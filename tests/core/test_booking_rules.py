@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -479,6 +480,101 @@ def test_bookings_survive_the_server_forgetting_their_prepared_statements(uow):
         connection.exec_driver_sql("SELECT 1")
         connection.rollback()
     assert book(uow, at(DAY, 14), phone="312-555-0103").appointment.start == at(DAY, 14)
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql"])  # the pipeline's autocommit mode
+def test_an_engine_made_elsewhere_keeps_transactions_whole(settings, clock):
+    """A unit of work on an engine not made by create_database_engine: a booking's pipeline
+    hands the connection back in psycopg's transaction mode, so a later transaction that fails
+    after writing changes nothing, and two bookings of one client still exclude each other."""
+    from booking_core import UnitOfWork
+    from booking_core.demo import load_demo_business
+    from booking_core.domain.model import Closure
+
+    engine = sa.create_engine(settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        uow = UnitOfWork(settings, engine=engine, clock=clock)
+        load_demo_business(uow)
+        book(uow, at(DAY, 10))
+        with engine.connect() as connection:
+            assert connection.connection.driver_connection.autocommit is False
+
+        def fails_after_writing(tx):
+            tx.repo.add_closure(Closure(DAY, "rolled back"))
+            raise ValidationFailed("stop")
+
+        with pytest.raises(ValidationFailed):
+            uow.run(fails_after_writing)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM closures").scalar() == 0
+        with pytest.raises(ClientOverlap):
+            book(uow, at(DAY, 10), provider_id=RIVERA)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql"])  # prepared statements are PostgreSQL's
+def test_a_recompiled_statement_reuses_its_prepared_statement(settings, clock):
+    """Prepared statements are named by their text: a statement compiled again (an evicted
+    cache, another process) does not leave another prepared statement on the connection."""
+    from booking_core import UnitOfWork
+    from booking_core.adapters import repository
+    from booking_core.adapters.database import create_database_engine
+    from booking_core.demo import load_demo_business
+
+    engine = create_database_engine(settings.database_url, pool_size=1, max_overflow=0)
+    uow = UnitOfWork(settings, engine=engine, clock=clock)  # one connection: the one counted
+    load_demo_business(uow)
+
+    def prepared():
+        with uow.engine.connect() as connection:
+            return set(
+                connection.exec_driver_sql(
+                    "SELECT name FROM pg_prepared_statements WHERE name LIKE 'booking%%'"
+                ).scalars()
+            )
+
+    book(uow, at(DAY, 10))
+    before = prepared()
+    repository._lock_statement.cache_clear()
+    book(uow, at(DAY, 14), phone="312-555-0101")
+    assert before and prepared() == before
+    engine.dispose()
+
+
+def test_text_the_database_encoding_cannot_hold_is_refused_not_mangled(postgres_url, clock):
+    """A LATIN1 database: names are stored as given (the scripts are encoded in the
+    connection's encoding), and text it cannot hold is a validation error, not a 500."""
+    from booking_core import BookingSettings, UnitOfWork
+    from booking_core.adapters.database import create_database_engine
+    from booking_core.demo import load_demo_business
+    from booking_core.migrations import upgrade
+
+    server = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    name = f"booking_latin1_{uuid.uuid4().hex[:8]}"
+    with server.connect() as connection:
+        connection.exec_driver_sql(
+            f"CREATE DATABASE \"{name}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
+            "TEMPLATE template0"
+        )
+    url = sa.engine.make_url(postgres_url).set(database=name).render_as_string(False)
+    try:
+        upgrade(url)
+        settings = BookingSettings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+        engine = create_database_engine(url)
+        uow = UnitOfWork(settings, engine=engine, clock=clock)
+        load_demo_business(uow)
+        assert book(uow, at(DAY, 10), name="José Müller").appointment.client.name == ("José Müller")
+        with engine.connect() as connection:
+            stored = connection.exec_driver_sql("SELECT name FROM clients").scalar()
+        assert stored == "José Müller"
+        with pytest.raises(ValidationFailed):
+            book(uow, at(DAY, 14), phone="312-555-0101", name="Zoë 李")
+        engine.dispose()
+    finally:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite"])  # the database-wide write lock is SQLite's

@@ -12,7 +12,7 @@ transaction.
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import re
 import weakref
 from collections import namedtuple
@@ -50,9 +50,6 @@ def is_read_only(sql: str) -> bool:
     return sql.lstrip()[:6].upper() == "SELECT"
 
 
-_statement_numbers = itertools.count(1)
-
-
 class _Compiled:
     """One statement's SQL, parameter order and type conversions for one dialect."""
 
@@ -80,8 +77,11 @@ class _Compiled:
             self.binds = [by_name[name] for name in self.positional]
         self.names = [name for name, _, _ in self.binds]
         if dialect.name == "postgresql":
-            self.prepared_name = f"booking_{next(_statement_numbers)}"
             self.numbered_sql, self.numbered_names = _numbered(self.sql)
+            # Named by its text: compiled again (another process, a cache evicted), it is the
+            # same prepared statement.
+            digest = hashlib.sha1(self.numbered_sql.encode()).hexdigest()[:24]
+            self.prepared_name = f"booking_{digest}"
         columns = list(getattr(statement, "exported_columns", ()))
         keys = [c.key for c in columns]
         self.row_type = namedtuple("Row", keys, rename=True) if columns else None
@@ -269,25 +269,32 @@ def pipeline(connection: sa.Connection) -> Iterator[None]:
     if driver in _scripts:
         yield
         return
-    script = _scripts[driver] = _Script(connection)
     # psycopg would begin the transaction with a round trip of its own; in autocommit mode it
     # leaves that to us, and BEGIN goes with the first statements. The pool restores the mode
     # when the connection comes back (``restore_transactions``).
     own_begin = not driver.autocommit and driver.info.transaction_status == _IDLE
+    if own_begin:
+        try:
+            driver.autocommit = True
+        except connection.dialect.loaded_dbapi.Error as error:  # e.g. a closed connection
+            raise translated_error(connection, "BEGIN", error) from error
+    script = _scripts[driver] = _Script(connection)
     try:
         if own_begin:
-            driver.autocommit = True
             script.add_command(_begin_statement(driver))
         yield
         script.flush()
     except BaseException:
         # A refused request queued its COMMIT before raising: it still goes, and with it the
-        # locks. (Other queued statements are dropped: the transaction is rolled back.)
+        # locks. Other queued statements are dropped (the transaction is rolled back).
         if script.queue and script.queue[-1][0] == "COMMIT":
             script.flush()
+        script.closed = True
         raise
     finally:
         del _scripts[driver]
+        if own_begin and driver.info.transaction_status == _IDLE:
+            restore_transactions(driver)  # ended here: psycopg's own transactions again
 
 
 _IDLE = psycopg.pq.TransactionStatus.IDLE
@@ -295,8 +302,15 @@ _TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
 
 
 def _begin_statement(driver: Any) -> str:
-    level = driver.isolation_level
-    return "BEGIN" if level is None else f"BEGIN ISOLATION LEVEL {level.name.replace('_', ' ')}"
+    """The BEGIN psycopg would send, with the connection's transaction characteristics."""
+    parts = ["BEGIN"]
+    if driver.isolation_level is not None:
+        parts.append(f"ISOLATION LEVEL {driver.isolation_level.name.replace('_', ' ')}")
+    if driver.read_only is not None:
+        parts.append("READ ONLY" if driver.read_only else "READ WRITE")
+    if driver.deferrable is not None:
+        parts.append("DEFERRABLE" if driver.deferrable else "NOT DEFERRABLE")
+    return " ".join(parts)
 
 
 def restore_transactions(driver: Any) -> None:
@@ -353,6 +367,7 @@ class _Script:
         self.connection = connection
         self.driver = _driver_connection(connection)
         self.queue: list[tuple[_Compiled | str, Sequence[Any], ScriptResult | None]] = []
+        self.closed = False  # its pipeline has ended
 
     def add_command(self, command: str) -> None:
         self.queue.append((command, (), None))
@@ -366,28 +381,36 @@ class _Script:
     def flush(self) -> None:
         if not self.queue:
             return
+        if self.closed:
+            raise RuntimeError("these statements were not sent: their pipeline ended in error")
         queue, self.queue = self.queue, []
         try:
             self._run(queue)
+        except UnicodeError as error:  # text the connection's encoding cannot carry
+            unstorable = psycopg.DataError(str(error))
+            raise translated_error(self.connection, "script", unstorable) from error
         except self.connection.dialect.loaded_dbapi.Error as error:
             forget_prepared(self.driver)  # a failed script may have prepared some of its own
             raise translated_error(self.connection, "script", error) from error
 
     def _run(self, queue: list[tuple[_Compiled | str, Sequence[Any], ScriptResult | None]]) -> None:
         driver = self.driver
-        prepared = _prepared_statements(driver)
+        encoding = driver.info.encoding
+        prepared: set[str] | None = None  # read when a statement needs it (not for a COMMIT)
         parts: list[bytes] = []
         rows_for: list[ScriptResult | None] = []  # one entry per statement of the script
         new_names = []
         literals = psycopg.ClientCursor(driver)
         for item, values, result in queue:
             if isinstance(item, str):
-                parts.append(item.encode())
+                parts.append(item.encode(encoding))
                 rows_for.append(None)
                 continue
+            if prepared is None:
+                prepared = _prepared_statements(driver)
             name = item.prepared_name
             if name not in prepared and name not in new_names:
-                parts.append(f"PREPARE {name} AS {item.numbered_sql}".encode())
+                parts.append(f"PREPARE {name} AS {item.numbered_sql}".encode(encoding))
                 rows_for.append(None)
                 new_names.append(name)
             by_name = dict(zip(item.names, values, strict=True))
@@ -396,13 +419,15 @@ class _Script:
             parts.append(
                 literals.mogrify(
                     f"EXECUTE {name}({placeholders})" if arguments else f"EXECUTE {name}", arguments
-                ).encode()
+                ).encode(encoding)
             )
             rows_for.append(result)
         cursor = psycopg.ClientCursor(driver)
         try:
-            cursor.execute(b"; ".join(parts))  # no parameters: sent as it is
-            prepared.update(new_names)
+            # No parameters: sent as it is (and not a candidate for psycopg's own preparing).
+            cursor.execute(b"; ".join(parts), prepare=False)
+            if prepared is not None:
+                prepared.update(new_names)
             for result in rows_for:
                 if result is not None:
                     returned = cursor.pgresult

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,36 @@ def _note_writes(connection: sa.Connection, _cursor: Any, statement: str, *_: An
         mark_written(connection)
 
 
-def track_writes(engine: sa.Engine) -> None:
-    """Note which transactions run anything but a SELECT through SQLAlchemy (the compiled hot
-    path notes its own), so one that wrote nothing can end without a ROLLBACK."""
-    if not event.contains(engine, "before_cursor_execute", _note_writes):
-        event.listen(engine, "before_cursor_execute", _note_writes)
+def install_hooks(engine: sa.Engine) -> None:
+    """Install what the unit of work needs on any engine, once (it may come from elsewhere
+    than ``create_database_engine``):
+
+    - note which transactions run anything but a SELECT through SQLAlchemy (the compiled hot
+      path notes its own), so one that wrote nothing can end without a ROLLBACK;
+    - PostgreSQL: hand connections back to the pool out of the autocommit mode a pipelined
+      transaction uses to send its own BEGIN; forget which statements the pipeline's scripts
+      prepared when psycopg may have deallocated them (it does on ROLLBACK); parse JSON from
+      the connection's encoding.
+    """
+    listeners: list[tuple[str, Any]] = [("before_cursor_execute", _note_writes)]
+    if is_postgresql(engine):
+        listeners += [
+            ("connect", _load_json_in_connection_encoding),
+            ("checkin", _restore_on_checkin),
+            ("rollback", _forget_prepared_statements),
+            ("reset", _forget_before_reset),
+        ]
+    for name, listener in listeners:
+        if not event.contains(engine, name, listener):
+            event.listen(engine, name, listener)
+
+
+def end_autocommit(connection: sa.Connection) -> None:
+    """PostgreSQL: a connection that a pipelined transaction put in autocommit mode goes back
+    to psycopg's own transactions before it returns to the pool (no round trip: its
+    transaction has ended by then)."""
+    if is_postgresql(connection) and not (connection.invalidated or connection.closed):
+        restore_transactions(connection.connection.driver_connection)
 
 
 def end_failed_transaction(connection: sa.Connection) -> None:
@@ -74,23 +100,22 @@ def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = sa.create_engine(url, **kwargs)
-    event.listen(engine, "connect", _load_json_as_text)
-    # A pipelined transaction puts the driver in autocommit mode to send its own BEGIN.
-    event.listen(engine, "checkin", lambda driver, _record: restore_transactions(driver))
-    # psycopg deallocates every prepared statement on ROLLBACK, the pipeline's scripts' too.
-    event.listen(engine, "rollback", _forget_prepared_statements)
-    event.listen(engine, "reset", _forget_before_reset)
+    install_hooks(engine)
     return engine
 
 
-def _load_json_as_text(driver: Any, _record: Any) -> None:
-    # psycopg hands json.loads the raw bytes, which it then sniffs for an encoding: the
+def _load_json_in_connection_encoding(driver: Any, _record: Any) -> None:
+    # psycopg hands json.loads the raw bytes, which it then sniffs for a UTF encoding: the
     # batched booking reads are one JSON value of a few kilobytes per booking.
-    psycopg.types.json.set_json_loads(_json_from_bytes, driver)
+    psycopg.types.json.set_json_loads(partial(_json_from_bytes, driver.info.encoding), driver)
 
 
-def _json_from_bytes(data: str | bytes) -> Any:
-    return json.loads(data.decode() if isinstance(data, bytes) else data)
+def _json_from_bytes(encoding: str, data: str | bytes) -> Any:
+    return json.loads(data.decode(encoding) if isinstance(data, bytes) else data)
+
+
+def _restore_on_checkin(driver: Any, _record: Any) -> None:
+    restore_transactions(driver)
 
 
 def _forget_before_reset(driver: Any, *_: Any) -> None:

@@ -25,8 +25,9 @@ from booking_core.adapters.compiled import start_write_tracking, wrote
 from booking_core.adapters.database import (
     WRITE_OPTION,
     create_database_engine,
+    end_autocommit,
     end_failed_transaction,
-    track_writes,
+    install_hooks,
 )
 from booking_core.adapters.repository import Repository
 from booking_core.adapters.tables import RESERVATIONS_NO_OVERLAP
@@ -118,7 +119,7 @@ class UnitOfWork:
     ) -> None:
         self.settings = settings
         self.engine = engine or create_database_engine(settings.database_url)
-        track_writes(self.engine)
+        install_hooks(self.engine)
         self.clock = clock
 
     @property
@@ -165,6 +166,7 @@ class UnitOfWork:
                 raise translated.final from error
             raise translated from error
         finally:
+            end_autocommit(connection)
             connection.close()
 
     def run(
@@ -229,9 +231,9 @@ def _translate(error: sa_exc.DBAPIError) -> Exception:
         return _Retry(IdempotencyConflict())
     if sqlstate in _RETRYABLE_SQLSTATES:
         return _Retry(SlotUnavailable())
-    if sqlstate == "26000":
-        # A prepared statement the server no longer has (see adapters/compiled): the retry
-        # prepares it again.
+    if sqlstate in ("26000", "42P05"):
+        # A prepared statement the server no longer has, or has already (see
+        # adapters/compiled): the retry reads back which it has.
         return _Retry(ServiceUnavailable())
     if error.connection_invalidated:
         # A pooled connection the server dropped (restart, idle timeout): reconnect and retry.
