@@ -270,8 +270,8 @@ def pipeline(connection: sa.Connection) -> Iterator[None]:
         yield
         return
     # psycopg would begin the transaction with a round trip of its own; in autocommit mode it
-    # leaves that to us, and BEGIN goes with the first statements. The pool restores the mode
-    # when the connection comes back (``restore_transactions``).
+    # leaves that to us, and BEGIN goes with the first statements. The mode is restored when
+    # the transaction has ended: here, or when the pool takes the connection back.
     own_begin = not driver.autocommit and driver.info.transaction_status == _IDLE
     if own_begin:
         try:
@@ -314,7 +314,8 @@ def _begin_statement(driver: Any) -> str:
 
 
 def restore_transactions(driver: Any) -> None:
-    """A PostgreSQL connection back in the pool: psycopg begins transactions itself again."""
+    """A PostgreSQL connection a pipeline put in autocommit mode, its transaction ended (or
+    rolled back now): psycopg begins transactions itself again."""
     if driver is None or driver.closed or not driver.autocommit:
         return  # an invalidated connection, or one psycopg already manages
     try:
@@ -366,16 +367,15 @@ class _Script:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
         self.driver = _driver_connection(connection)
-        self.queue: list[tuple[_Compiled | str, Sequence[Any], ScriptResult | None]] = []
+        self.queue: list[tuple[_Compiled | str, dict[str, Any], ScriptResult | None]] = []
         self.closed = False  # its pipeline has ended
 
     def add_command(self, command: str) -> None:
-        self.queue.append((command, (), None))
+        self.queue.append((command, {}, None))
 
-    def add(self, compiled: _Compiled, parameters: Any) -> ScriptResult:
+    def add(self, compiled: _Compiled, parameters: dict[str, Any]) -> ScriptResult:
         result = ScriptResult(self, compiled)
-        values = parameters if compiled.positional is not None else list(parameters.values())
-        self.queue.append((compiled, values, result))
+        self.queue.append((compiled, parameters, result))
         return result
 
     def flush(self) -> None:
@@ -393,14 +393,16 @@ class _Script:
             forget_prepared(self.driver)  # a failed script may have prepared some of its own
             raise translated_error(self.connection, "script", error) from error
 
-    def _run(self, queue: list[tuple[_Compiled | str, Sequence[Any], ScriptResult | None]]) -> None:
+    def _run(
+        self, queue: list[tuple[_Compiled | str, dict[str, Any], ScriptResult | None]]
+    ) -> None:
         driver = self.driver
         encoding = driver.info.encoding
         prepared: set[str] | None = None  # read when a statement needs it (not for a COMMIT)
         parts: list[bytes] = []
         rows_for: list[ScriptResult | None] = []  # one entry per statement of the script
         new_names = []
-        literals = psycopg.ClientCursor(driver)
+        cursor = psycopg.ClientCursor(driver)  # renders the literals, then runs the script
         for item, values, result in queue:
             if isinstance(item, str):
                 parts.append(item.encode(encoding))
@@ -413,16 +415,14 @@ class _Script:
                 parts.append(f"PREPARE {name} AS {item.numbered_sql}".encode(encoding))
                 rows_for.append(None)
                 new_names.append(name)
-            by_name = dict(zip(item.names, values, strict=True))
-            arguments = [by_name[n] for n in item.numbered_names]
+            arguments = [values[n] for n in item.numbered_names]
             placeholders = ", ".join(["%s"] * len(arguments))
             parts.append(
-                literals.mogrify(
+                cursor.mogrify(
                     f"EXECUTE {name}({placeholders})" if arguments else f"EXECUTE {name}", arguments
                 ).encode(encoding)
             )
             rows_for.append(result)
-        cursor = psycopg.ClientCursor(driver)
         try:
             # No parameters: sent as it is (and not a candidate for psycopg's own preparing).
             cursor.execute(b"; ".join(parts), prepare=False)
@@ -460,7 +460,7 @@ class ScriptResult:
 
 
 # Per driver connection: the script being queued, and the names this module prepared on it
-# (None: unknown, read back from the server before the next script).
+# (_UNKNOWN: read back from the server before the next script).
 _scripts: weakref.WeakKeyDictionary[Any, _Script] = weakref.WeakKeyDictionary()
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()  # or _UNKNOWN
 

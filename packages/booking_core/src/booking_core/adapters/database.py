@@ -59,14 +59,6 @@ def install_hooks(engine: sa.Engine) -> None:
             event.listen(engine, name, listener)
 
 
-def end_autocommit(connection: sa.Connection) -> None:
-    """PostgreSQL: a connection that a pipelined transaction put in autocommit mode goes back
-    to psycopg's own transactions before it returns to the pool (no round trip: its
-    transaction has ended by then)."""
-    if is_postgresql(connection) and not (connection.invalidated or connection.closed):
-        restore_transactions(connection.connection.driver_connection)
-
-
 def end_failed_transaction(connection: sa.Connection) -> None:
     """After a COMMIT that failed, end the transaction the driver is still in.
 

@@ -424,13 +424,11 @@ class Repository:
     def _send(self, statement: CompiledStatement, values: dict[str, Any]) -> Sent:
         return send(self.connection, statement, values)
 
-    def commit_in_pipeline(self) -> bool:
+    def commit_in_pipeline(self) -> None:
         """Inside a PostgreSQL pipeline, send COMMIT with what is queued (see
-        ``compiled.send_commit``); False when there is no pipeline to carry it."""
-        if not (self._in_pipeline and self.is_postgresql):
-            return False
-        send_commit(self.connection)
-        return True
+        ``compiled.send_commit``). Elsewhere nothing: the transaction's own commit does it."""
+        if self._in_pipeline and self.is_postgresql:
+            send_commit(self.connection)
 
     @contextmanager
     def pipeline(self) -> Iterator[None]:

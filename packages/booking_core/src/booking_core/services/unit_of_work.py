@@ -25,7 +25,6 @@ from booking_core.adapters.compiled import start_write_tracking, wrote
 from booking_core.adapters.database import (
     WRITE_OPTION,
     create_database_engine,
-    end_autocommit,
     end_failed_transaction,
     install_hooks,
 )
@@ -166,7 +165,6 @@ class UnitOfWork:
                 raise translated.final from error
             raise translated from error
         finally:
-            end_autocommit(connection)
             connection.close()
 
     def run(
