@@ -307,3 +307,26 @@ def test_nearest_free_slots_are_the_closest_of_all_free_slots(busy_a, busy_b, mi
     expected = sorted((start, provider_id) for _, provider_id, start in every)
     found = nearest_free_slots(calendars, days, target, count)
     assert [(slot.start.astimezone(UTC), slot.provider_id) for slot in found] == expected
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2999, 12, 30)),
+    st.sampled_from(["stored", "seconds", "offset", "zulu", "date"]),
+)
+def test_sqlite_stamps_read_back_as_the_same_utc_instant(moment, form):
+    """The SQLite reader's fast path (the stamp this type writes) and its fallback (any other
+    ISO text) give what the type's own conversion gives: aware UTC."""
+    from booking_core.adapters.tables import UTCDateTime
+    from sqlalchemy.dialects import sqlite
+
+    column = UTCDateTime()
+    text = {
+        "stored": moment.isoformat(sep=" ", timespec="microseconds"),
+        "seconds": moment.isoformat(sep=" ", timespec="seconds"),
+        "offset": moment.replace(tzinfo=CHICAGO).isoformat(),
+        "zulu": moment.isoformat(timespec="seconds") + "Z",
+        "date": moment.date().isoformat(),
+    }[form]
+    read = column.result_processor(sqlite.dialect(), None)(text)
+    assert read == column.process_result_value(text, sqlite.dialect())
+    assert read.tzinfo is UTC
