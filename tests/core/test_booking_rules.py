@@ -542,6 +542,39 @@ def test_a_recompiled_statement_reuses_its_prepared_statement(settings, clock):
     engine.dispose()
 
 
+def test_text_with_a_lone_surrogate_is_a_validation_error_not_a_crash(uow):
+    """A JSON string may carry a lone surrogate as an escape (\\ud800); UTF-8 cannot encode it.
+    Every entry point passes such text on: booking_core refuses it with its field, before the
+    driver fails on it (it used to raise UnicodeEncodeError, a 500)."""
+    lone = "\ud800"
+    for kwargs, field in (
+        ({"name": f"Ann {lone}"}, "client.name"),
+        ({"notes": f"allergic {lone}"}, "notes"),
+        ({"client_email": f"ann{lone}@example.com"}, "client.email"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            book(uow, at(DAY, 10), **kwargs)
+        assert field in refused.value.details["fields"]
+    # Admin text (a provider's name) that no check refused first: the unit of work turns the
+    # driver's encoding error into validation_error.
+    with pytest.raises(ValidationFailed):
+        catalog.create_provider(uow, f"Dr {lone}")
+    assert book(uow, at(DAY, 10)).appointment.start == at(DAY, 10)  # nothing was booked
+
+
+def test_a_key_or_token_with_a_lone_surrogate_is_only_a_string(uow):
+    """Keys and tokens are only hashed, never stored: such a key books once and replays; such a
+    token matches nothing (not_found, like any wrong token)."""
+    key = "retry-\udc80"
+    first = book(uow, at(DAY, 10), idempotency_key=key)
+    again = book(uow, at(DAY, 10), idempotency_key=key)
+    assert again.replayed and again.appointment.id == first.appointment.id
+    with pytest.raises(NotFound):
+        cancel_appointment(
+            uow, appointment_id=first.appointment.id, requester=Requester.web("token-\ud800")
+        )
+
+
 def test_text_the_database_encoding_cannot_hold_is_refused_not_mangled(postgres_url, clock):
     """A LATIN1 database: names are stored as given (the scripts are encoded in the
     connection's encoding), and text it cannot hold is a validation error, not a 500."""

@@ -11,18 +11,15 @@ from typing import Annotated, Any, Literal
 
 from booking_core.domain.contact import mask_phone
 from booking_core.domain.model import MAX_ID, Appointment, Provider, Service, Slot, TimeOff
+from booking_core.domain.text import is_storable_text
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 def _storable(value: str) -> str:
-    # PostgreSQL text cannot hold NUL, and lone surrogates cannot be encoded: refuse both here
-    # so they answer 422 instead of failing inside the database driver.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
+    # Refused here too (booking_core refuses it in what it stores) so that every field of the
+    # API answers 422 with its name, before anything runs.
+    if not is_storable_text(value):
+        raise ValueError("must be text without NUL characters or lone surrogates")
     return value
 
 

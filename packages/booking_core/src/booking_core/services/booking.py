@@ -534,8 +534,8 @@ def _check_changeable(
 
 def _lock_key(text: str) -> int:
     """An advisory-lock id for a string (a phone, an idempotency key); collisions only make two
-    unrelated writers wait for each other."""
-    return zlib.crc32(text.encode()) & 0x7FFFFFFF
+    unrelated writers wait for each other. Any str (see ``hash_secret``)."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass")) & 0x7FFFFFFF
 
 
 def _fill_log(log: dict[str, Any], result: BookingResult | Appointment, tz: ZoneInfo) -> None:
@@ -695,7 +695,8 @@ def _remember(
 
 
 def _seal(data: bytes, key: str, appointment_id: str) -> bytes:
-    pad = hashlib.sha256(f"manage-token:{key}:{appointment_id}".encode()).digest()
+    seed = f"manage-token:{key}:{appointment_id}".encode("utf-8", "surrogatepass")
+    pad = hashlib.sha256(seed).digest()
     return bytes(a ^ b for a, b in zip(data, pad, strict=True))
 
 

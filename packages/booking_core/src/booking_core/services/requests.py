@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from booking_core.domain.contact import normalize_email, normalize_phone
 from booking_core.domain.model import Appointment, Source
+from booking_core.domain.text import is_storable_text
 from booking_core.errors import NotFound, ValidationFailed
 
 
@@ -52,7 +53,9 @@ class ClientDetails:
 
 
 def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    # surrogatepass: any str hashes, so a token or key with a lone surrogate matches nothing
+    # instead of failing.
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def authorize(requester: Requester, appointment: Appointment, token_hash: str) -> None:
@@ -75,9 +78,13 @@ def authorize(requester: Requester, appointment: Appointment, token_hash: str) -
 
 def client_details(name: str, phone: str, email: str | None) -> ClientDetails:
     name = (name or "").strip()
-    if not name or len(name) > 200 or "\x00" in name:
+    if not name or len(name) > 200:
         raise ValidationFailed(
             "Please enter your name (up to 200 characters).", fields={"client.name": "required"}
+        )
+    if not is_storable_text(name):
+        raise ValidationFailed(
+            "Please enter your name as plain text.", fields={"client.name": "not valid text"}
         )
     return ClientDetails(
         name=name,
@@ -88,9 +95,13 @@ def client_details(name: str, phone: str, email: str | None) -> ClientDetails:
 
 def clean_notes(notes: str | None) -> str:
     notes = (notes or "").strip()
-    if len(notes) > 2000 or "\x00" in notes:
+    if len(notes) > 2000:
         raise ValidationFailed(
             "Notes can be at most 2000 characters of text.", fields={"notes": "too long"}
+        )
+    if not is_storable_text(notes):
+        raise ValidationFailed(
+            "Please write the notes as plain text.", fields={"notes": "not valid text"}
         )
     return notes
 

@@ -42,6 +42,7 @@ from booking_core.settings import BookingSettings
 T = TypeVar("T")
 
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}
+_UNSTORABLE = "Some of the information could not be stored. Please check it."
 _MAX_ATTEMPTS = 4
 
 
@@ -164,6 +165,10 @@ class UnitOfWork:
             if isinstance(translated, _Retry) and not retryable:
                 raise translated.final from error
             raise translated from error
+        except UnicodeEncodeError:
+            # Text the driver cannot encode (a lone surrogate) that no input check refused
+            # first: a value that cannot be stored, like a DataError, not a crash.
+            raise ValidationFailed(_UNSTORABLE) from None
         finally:
             connection.close()
 
@@ -238,7 +243,7 @@ def _translate(error: sa_exc.DBAPIError) -> Exception:
         return _Retry(ServiceUnavailable())
     if isinstance(error, sa_exc.DataError):
         # A value the database cannot store (a NUL character, a number out of range).
-        return ValidationFailed("Some of the information could not be stored. Please check it.")
+        return ValidationFailed(_UNSTORABLE)
     if isinstance(error, sa_exc.OperationalError):
         if "database is locked" in text:
             return _Retry(ServiceUnavailable())
