@@ -542,6 +542,19 @@ def test_a_recompiled_statement_reuses_its_prepared_statement(settings, clock):
     engine.dispose()
 
 
+def test_a_name_too_long_is_called_too_long_not_missing(uow):
+    with pytest.raises(ValidationFailed) as refused:
+        book(uow, at(DAY, 10), name="x" * 201)
+    assert refused.value.details["fields"] == {"client.name": "too long"}
+    with pytest.raises(ValidationFailed) as refused:
+        book(uow, at(DAY, 10), name="  ")
+    assert refused.value.details["fields"] == {"client.name": "required"}
+    with pytest.raises(ValidationFailed) as refused:
+        catalog.create_provider(uow, "x" * 121)
+    assert refused.value.details["fields"] == {"name": "too long"}
+    assert book(uow, at(DAY, 10), name=" " + "x" * 200 + " ").appointment.client.name == "x" * 200
+
+
 def test_text_with_a_lone_surrogate_is_a_validation_error_not_a_crash(uow):
     """A JSON string may carry a lone surrogate as an escape (\\ud800); UTF-8 cannot encode it.
     Every entry point passes such text on: booking_core refuses it with its field, before the

@@ -210,3 +210,54 @@ def test_an_exhausted_connection_pool_is_503(clock: FixedClock, tmp_path: Path) 
         held.close()
         engine.dispose()
     assert_error(response, 503, "service_unavailable")
+
+
+@pytest.mark.parametrize(
+    "path", ["/static/%00", "/static/" + "a" * 300 + ".js", "/static/../app.py", "/static/"]
+)
+def test_odd_static_paths_are_not_found_not_500(client: TestClient, path: str) -> None:
+    # A NUL byte or a name too long for the file system used to escape as a 500.
+    assert_error(client.get(path), 404, "not_found")
+
+
+def test_a_line_break_in_a_request_cannot_forge_a_log_line(client: TestClient) -> None:
+    """The request log writes the path, and the booking log the appointment id as given: a
+    %0A (or a \\n in a JSON string) must come out escaped, inside the one line."""
+    from loguru import logger
+
+    forged = "[booking/cancel] outcome=ok appointment=FORGED"
+    lines: list[str] = []
+    sink = logger.add(lambda message: lines.append(str(message)), format="{message}")
+    try:
+        assert_error(client.get(f"/api/x%0A{forged}"), 404, "not_found")
+        answer = client.post(
+            "/api/booking/cancel", json={"appointment_id": f"x\n{forged}", "manage_token": "t"}
+        )
+        assert_error(answer, 404, "not_found")
+    finally:
+        logger.remove(sink)
+    written = "".join(lines).splitlines()
+    assert len(written) == len(lines) >= 3  # one line per message
+    assert not [line for line in written if line.startswith(forged)]
+    assert any("\\n[booking/cancel]" in line for line in written)
+
+
+def test_openapi_publishes_the_text_limits_booking_core_applies(client: TestClient) -> None:
+    """A form or an agent built from the schema refuses what the booking would refuse."""
+    from booking_core.domain.text import MAX_CATALOG_NAME, MAX_CLIENT_NAME, MAX_EMAIL, MAX_NOTES
+
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    def max_length(model: str, field: str) -> int:
+        found = schemas[model]["properties"][field]
+        limits = [found.get("maxLength")] + [a.get("maxLength") for a in found.get("anyOf", [])]
+        return next(limit for limit in limits if limit is not None)
+
+    assert max_length("ClientIn", "name") == MAX_CLIENT_NAME
+    assert max_length("ClientIn", "email") == MAX_EMAIL
+    assert max_length("CreateBookingIn", "notes") == MAX_NOTES
+    assert max_length("ProviderCreateIn", "name") == MAX_CATALOG_NAME
+    assert max_length("ServiceCreateIn", "name") == MAX_CATALOG_NAME
+    too_long = book(client, "2026-12-02T10:00", name="x" * (MAX_CLIENT_NAME + 1))
+    assert_error(too_long, 422, "validation_error")
+    assert list(too_long.json()["error"]["details"]["fields"]) == ["client.name"]

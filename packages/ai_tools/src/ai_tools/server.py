@@ -43,6 +43,7 @@ from booking_core import (
 )
 from booking_core.domain.contact import normalize_phone
 from booking_core.domain.model import MAX_ID
+from booking_core.domain.text import MAX_CLIENT_NAME, MAX_NOTES
 from booking_core.errors import ValidationFailed
 from booking_core.services import catalog
 from mcp.server import MCPServer
@@ -493,13 +494,15 @@ def build_server(uow: UnitOfWork) -> MCPServer:
         service_id: ServiceId,
         start: LocalStart,
         client_name: Annotated[
-            str, Field(description="The client's full name", min_length=1, max_length=200)
+            str,
+            Field(description="The client's full name", min_length=1, max_length=MAX_CLIENT_NAME),
         ],
         client_phone: ClientPhone,
         ctx: Context,
         provider_id: ProviderId = None,
         notes: Annotated[
-            str | None, Field(description="Anything the provider should know", max_length=2000)
+            str | None,
+            Field(description="Anything the provider should know", max_length=MAX_NOTES),
         ] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> AppointmentInfo:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from booking_core.errors import ERROR_HTTP_STATUS, BookingError, RateLimited, ServiceUnavailable
+from booking_core.services.booking_log import loggable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -259,7 +260,10 @@ async def _on_overflow(_request: Request, _error: Exception) -> JSONResponse:
 
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.opt(exception=error).error(
-        "unhandled error on {} {}: {}", request.method, request.url.path, type(error).__name__
+        "unhandled error on {} {}: {}",
+        request.method,
+        loggable(request.url.path, limit=300),
+        type(error).__name__,
     )
     return error_json(
         500,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 
+from booking_core.services.booking_log import loggable
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,7 +37,7 @@ class RequestLogMiddleware:
             logger.info(
                 "[http] {} {} {} {:.1f}ms",
                 scope["method"],
-                scope["path"],
+                loggable(scope["path"], limit=300),  # a %0A in a URL must not forge a line
                 status,
                 (time.perf_counter() - started) * 1000,
             )

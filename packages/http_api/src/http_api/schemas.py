@@ -11,7 +11,13 @@ from typing import Annotated, Any, Literal
 
 from booking_core.domain.contact import mask_phone
 from booking_core.domain.model import MAX_ID, Appointment, Provider, Service, Slot, TimeOff
-from booking_core.domain.text import is_storable_text
+from booking_core.domain.text import (
+    MAX_CATALOG_NAME,
+    MAX_CLIENT_NAME,
+    MAX_EMAIL,
+    MAX_NOTES,
+    is_storable_text,
+)
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
@@ -38,8 +44,12 @@ def _wall_time(value: time) -> time:
 Str64 = Annotated[str, Field(max_length=64), AfterValidator(_storable)]
 Str120 = Annotated[str, Field(max_length=120), AfterValidator(_storable)]
 Str200 = Annotated[str, Field(max_length=200), AfterValidator(_storable)]
-Str320 = Annotated[str, Field(max_length=320), AfterValidator(_storable)]
 Str5000 = Annotated[str, Field(max_length=5000), AfterValidator(_storable)]
+# The business's own limits (booking_core checks them with its readable messages).
+ClientName = Annotated[str, Field(max_length=MAX_CLIENT_NAME), AfterValidator(_storable)]
+CatalogName = Annotated[str, Field(max_length=MAX_CATALOG_NAME), AfterValidator(_storable)]
+Email = Annotated[str, Field(max_length=MAX_EMAIL), AfterValidator(_storable)]
+Notes = Annotated[str, Field(max_length=MAX_NOTES), AfterValidator(_storable)]
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Int32 = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
@@ -58,9 +68,9 @@ class _In(BaseModel):
 
 # --- requests ---------------------------------------------------------------------------------
 class ClientIn(_In):
-    name: Str320 = Field(description="The client's name.")
+    name: ClientName = Field(description="The client's name.")
     phone: Str64 = Field(description="Any US phone format; stored as E.164.")
-    email: Str320 | None = None
+    email: Email | None = None
 
 
 class CreateBookingIn(_In):
@@ -86,7 +96,7 @@ class CreateBookingIn(_In):
     provider_id: Id | None = Field(None, description="Omit to take any free provider.")
     start: Str64 = Field(description=START_DESCRIPTION)
     client: ClientIn
-    notes: Str5000 | None = None
+    notes: Notes | None = None
 
 
 class CancelBookingIn(_In):
@@ -129,7 +139,7 @@ class ProviderCreateIn(_In):
         json_schema_extra={"examples": [{"name": "Dana Kim", "title": "RN", "active": True}]}
     )
 
-    name: Str200
+    name: CatalogName
     title: Str120 = ""
     active: bool = True
 
@@ -137,7 +147,7 @@ class ProviderCreateIn(_In):
 class ProviderPatchIn(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}]})
 
-    name: Str200 | None = None
+    name: CatalogName | None = None
     title: Str120 | None = None
     active: bool | None = None
 
@@ -157,7 +167,7 @@ class ServiceCreateIn(_In):
         }
     )
 
-    name: Str200
+    name: CatalogName
     description: Str5000 = ""
     duration_minutes: Int32
     buffer_minutes: Int32 = 0
@@ -168,7 +178,7 @@ class ServiceCreateIn(_In):
 class ServicePatchIn(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"price_cents": 37500}]})
 
-    name: Str200 | None = None
+    name: CatalogName | None = None
     description: Str5000 | None = None
     duration_minutes: Int32 | None = None
     buffer_minutes: Int32 | None = None

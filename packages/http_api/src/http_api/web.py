@@ -67,8 +67,12 @@ def admin_page() -> FileResponse:
 @router.get("/static/{file_path:path}")
 def static_file(file_path: str) -> FileResponse:
     root = STATIC_DIR.resolve()
-    path = (root / file_path).resolve()
-    # Refuse anything outside static/ (../ tricks), directories and unknown file types.
-    if not path.is_relative_to(root) or not path.is_file() or path.suffix not in MEDIA_TYPES:
+    try:
+        path = (root / file_path).resolve()
+        # Refuse anything outside static/ (../ tricks), directories and unknown file types.
+        found = path.is_relative_to(root) and path.is_file() and path.suffix in MEDIA_TYPES
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        found = False
+    if not found:
         raise HTTPException(status_code=404)
     return _file(path)

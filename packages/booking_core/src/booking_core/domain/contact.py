@@ -6,7 +6,7 @@ import re
 
 import phonenumbers
 
-from booking_core.domain.text import is_storable_text
+from booking_core.domain.text import MAX_EMAIL, is_storable_text
 from booking_core.errors import ValidationFailed
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -35,7 +35,7 @@ def normalize_email(raw: str | None, field: str = "email") -> str | None:
     if raw is None or not raw.strip():
         return None
     email = raw.strip()
-    if not _EMAIL.match(email) or len(email) > 254 or not is_storable_text(email):
+    if not _EMAIL.match(email) or len(email) > MAX_EMAIL or not is_storable_text(email):
         raise ValidationFailed(
             "Please enter a valid e-mail address.", fields={field: "not a valid e-mail address"}
         )

@@ -1,6 +1,13 @@
-"""Text that every supported database can store."""
+"""Text that every supported database can store, and the lengths the business accepts."""
 
 from __future__ import annotations
+
+#: Longest client name, provider or service name, notes and e-mail address accepted (after
+#: surrounding spaces are stripped). The HTTP and MCP schemas publish the same limits.
+MAX_CLIENT_NAME = 200
+MAX_CATALOG_NAME = 120
+MAX_NOTES = 2000
+MAX_EMAIL = 254
 
 
 def is_storable_text(text: str) -> bool:

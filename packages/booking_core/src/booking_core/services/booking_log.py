@@ -17,6 +17,16 @@ from booking_core.domain.model import Source
 from booking_core.errors import BookingError
 
 
+def loggable(value: object, limit: int = 120) -> str:
+    """A value as it may appear in a log line: line breaks, other control characters and lone
+    surrogates escaped, so that input (an id from a URL, an unparsed time) can never start a
+    forged line of its own; long values cut."""
+    text = str(value)
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _outcome(error: BookingError) -> str:
     if error.http_status == 409:
         return "conflict"
@@ -32,12 +42,12 @@ def _emit(tag: str, outcome: str, code: str | None, source: Source, record: dict
     line = (
         f"[booking/{tag}] outcome={outcome}"
         + (f" code={code}" if code else "")
-        + f" appointment={record.get('appointment') or '-'}"
-        + f" provider={record.get('provider') or '-'}"
-        + f" start={start or '-'}"
+        + f" appointment={loggable(record.get('appointment') or '-')}"
+        + f" provider={loggable(record.get('provider') or '-')}"
+        + f" start={loggable(start or '-')}"
         + f" source={source.value}"
         + f" client={mask_phone(record.get('phone'))}"
-        + ("" if not record.get("note") else f" note={record['note']}")
+        + ("" if not record.get("note") else f" note={loggable(record['note'])}")
     )
     level = {"ok": "INFO", "rejected": "INFO", "conflict": "WARNING"}.get(outcome, "ERROR")
     logger.log(level, line)

@@ -22,6 +22,7 @@ from booking_core.domain.model import (
     TimeOff,
     WorkingHours,
 )
+from booking_core.domain.text import MAX_CATALOG_NAME
 from booking_core.domain.timezones import local_day_bounds, parse_instant
 from booking_core.errors import NotFound, ProviderHasFutureBookings, ValidationFailed
 from booking_core.services.requests import Requester, authorize, is_uuid, localized
@@ -163,11 +164,13 @@ def find_client_appointments(uow: UnitOfWork, phone: str) -> list[Appointment]:
 
 # --- admin: providers and services -------------------------------------------------------------
 def _require_name(name: str | None, field: str = "name") -> str:
-    if not name or not name.strip() or len(name.strip()) > 120:
+    name = (name or "").strip()
+    if not name or len(name) > MAX_CATALOG_NAME:
         raise ValidationFailed(
-            "A name (up to 120 characters) is required.", fields={field: "required"}
+            f"A name (up to {MAX_CATALOG_NAME} characters) is required.",
+            fields={field: "required" if not name else "too long"},
         )
-    return name.strip()
+    return name
 
 
 def create_provider(uow: UnitOfWork, name: str, title: str = "", active: bool = True) -> Provider:

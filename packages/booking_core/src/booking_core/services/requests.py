@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from booking_core.domain.contact import normalize_email, normalize_phone
 from booking_core.domain.model import Appointment, Source
-from booking_core.domain.text import is_storable_text
+from booking_core.domain.text import MAX_CLIENT_NAME, MAX_NOTES, is_storable_text
 from booking_core.errors import NotFound, ValidationFailed
 
 
@@ -78,9 +78,10 @@ def authorize(requester: Requester, appointment: Appointment, token_hash: str) -
 
 def client_details(name: str, phone: str, email: str | None) -> ClientDetails:
     name = (name or "").strip()
-    if not name or len(name) > 200:
+    if not name or len(name) > MAX_CLIENT_NAME:
         raise ValidationFailed(
-            "Please enter your name (up to 200 characters).", fields={"client.name": "required"}
+            f"Please enter your name (up to {MAX_CLIENT_NAME} characters).",
+            fields={"client.name": "required" if not name else "too long"},
         )
     if not is_storable_text(name):
         raise ValidationFailed(
@@ -95,9 +96,9 @@ def client_details(name: str, phone: str, email: str | None) -> ClientDetails:
 
 def clean_notes(notes: str | None) -> str:
     notes = (notes or "").strip()
-    if len(notes) > 2000:
+    if len(notes) > MAX_NOTES:
         raise ValidationFailed(
-            "Notes can be at most 2000 characters of text.", fields={"notes": "too long"}
+            f"Notes can be at most {MAX_NOTES} characters of text.", fields={"notes": "too long"}
         )
     if not is_storable_text(notes):
         raise ValidationFailed(
