@@ -172,6 +172,16 @@ def test_invalid_times_give_a_clear_error(uow, start, error):
     assert caught.value.message and caught.value.code
 
 
+def test_a_date_without_a_time_is_not_read_as_midnight(uow):
+    """An admin walk-in may book outside working hours: "2026-12-02" must not book 00:00."""
+    with pytest.raises(InvalidTime) as caught:
+        book(uow, "2026-12-02", requester=Requester.admin())
+    assert "time of day" in caught.value.message
+    assert book(uow, "2026-12-02T00:00", requester=Requester.admin()).appointment.start == at(
+        DAY, 0
+    )
+
+
 def test_ambiguous_time_with_an_offset_is_accepted(uow, clock):
     clock.now = datetime(2027, 11, 1, 12, tzinfo=CHICAGO)
     catalog.set_working_hours(uow, PATEL, [(6, time(0), time(6))])  # Sundays at night

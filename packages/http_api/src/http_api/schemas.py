@@ -69,7 +69,10 @@ class _In(BaseModel):
 # --- requests ---------------------------------------------------------------------------------
 class ClientIn(_In):
     name: ClientName = Field(description="The client's name.")
-    phone: Str64 = Field(description="Any US phone format; stored as E.164.")
+    phone: Str64 = Field(
+        description="Any US phone format, or an international number with + and its country "
+        "code; stored as E.164."
+    )
     email: Email | None = None
 
 

@@ -40,10 +40,23 @@ def local_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
     return first.astimezone(UTC)
 
 
+def _is_date_only(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_instant(value: datetime | str, tz: ZoneInfo, field: str = "start") -> datetime:
     """An ISO 8601 string or datetime as aware UTC; without an offset it is business-local."""
     if isinstance(value, str):
         text = value.strip()
+        if _is_date_only(text):
+            # fromisoformat would read it as midnight: an admin walk-in would book 00:00.
+            raise InvalidTime(
+                f"{text!r} has no time of day. Use a form like {text}T14:30.", field=field
+            )
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
