@@ -565,6 +565,20 @@ def test_a_name_too_long_is_called_too_long_not_missing(uow):
     assert book(uow, at(DAY, 10), name=" " + "x" * 200 + " ").appointment.client.name == "x" * 200
 
 
+def test_a_name_with_control_characters_is_refused(uow):
+    """A name goes into text messages, e-mails and calendars as it is: no line breaks, tabs or
+    terminal escapes (notes may have line breaks)."""
+    for name in ("Ann\nLee", "Ann\x1b[2J", "Ann\tLee", "Ann\x85Lee", "Ann\x7fLee"):
+        with pytest.raises(ValidationFailed) as refused:
+            book(uow, at(DAY, 10), name=name)
+        assert refused.value.details["fields"] == {"client.name": "not valid text"}
+    with pytest.raises(ValidationFailed) as refused:
+        catalog.create_provider(uow, "Dr\nWho")
+    assert refused.value.details["fields"] == {"name": "not valid text"}
+    booked = book(uow, at(DAY, 10), name="Zoë Ñúñez-Lee", notes="Allergies:\n- latex")
+    assert booked.appointment.notes == "Allergies:\n- latex"
+
+
 def test_text_with_a_lone_surrogate_is_a_validation_error_not_a_crash(uow):
     """A JSON string may carry a lone surrogate as an escape (\\ud800); UTF-8 cannot encode it.
     Every entry point passes such text on: booking_core refuses it with its field, before the

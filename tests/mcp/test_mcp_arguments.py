@@ -27,6 +27,11 @@ def call(uow, tool: str, arguments: dict):
             {"service_id": 2, "date": "2026-12-03", "earliest_time": "2pm"},
             "earliest_time",
         ),
+        (  # a JSON number would be read as seconds past midnight UTC
+            "find_available_slots",
+            {"service_id": 2, "date": "2026-12-03", "latest_time": 10},
+            "latest_time",
+        ),
         (
             "book_appointment",
             {

@@ -151,3 +151,36 @@ def test_smtp_server_down_is_retried(nuow):
     with pytest.raises(SendError) as caught:
         sender.send(MESSAGE)
     assert caught.value.retryable
+
+
+def test_the_log_sender_masks_contacts_and_escapes_control_characters(nuow, tmp_path):
+    """An owner's notice names the client: the log line masks the phone and e-mail, keeps
+    manage tokens out, and a control character in the text cannot start a line of its own or
+    drive the terminal. The outbox file keeps the message as sent."""
+    from booking_core.notify.senders import LogSender
+    from loguru import logger
+
+    body = (
+        "New booking: Botox. Client: Ann\n[booking/cancel] FORGED \x1b[2J +13125550182 "
+        "ann.lee@example.com https://spa.example/manage#token=SECRETTOKEN"
+    )
+    message = OutgoingMessage(
+        id=9,
+        kind="owner_notification",
+        channel="sms",
+        recipient="+13125550100",
+        subject="",
+        body=body,
+    )
+    lines: list[str] = []
+    sink = logger.add(lambda m: lines.append(str(m)), format="{message}")
+    try:
+        LogSender(nuow.settings, tmp_path / "outbox.jsonl").send(message)
+    finally:
+        logger.remove(sink)
+    (line,) = "".join(lines).splitlines()
+    assert line.startswith("[notify/log] sms to +*******0100")
+    for secret in ("+13125550182", "ann.lee@", "SECRETTOKEN", "\x1b"):
+        assert secret not in line
+    assert "+*******0182" in line and "a***@example.com" in line and "\\n[booking/cancel]" in line
+    assert "+13125550182" in (tmp_path / "outbox.jsonl").read_text()

@@ -50,7 +50,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 SERVER_NAME = "hello-gorgeous-booking"
 MAX_SLOT_LIMIT = 50
@@ -313,6 +313,25 @@ LocalStart = Annotated[
 ]
 
 
+def _time_of_day_text(value: Any) -> Any:
+    # pydantic reads a JSON number as seconds since midnight UTC: 10 would be 00:00:10+00:00.
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be a time of day as text, like 09:30")
+    return value
+
+
+EarliestTime = Annotated[
+    time | None,
+    BeforeValidator(_time_of_day_text),
+    Field(description="Earliest local start time of day, HH:MM (24-hour)"),
+]
+LatestTime = Annotated[
+    time | None,
+    BeforeValidator(_time_of_day_text),
+    Field(description="Latest local start time of day, HH:MM (24-hour)"),
+]
+
+
 def build_server(uow: UnitOfWork) -> MCPServer:
     """An MCP server whose tools act on the booking store behind ``uow``."""
     settings = uow.settings
@@ -449,12 +468,8 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             int, Field(description="How many days to search from date", ge=1, le=MAX_DAYS)
         ] = 1,
         provider_id: ProviderId = None,
-        earliest_time: Annotated[
-            time | None, Field(description="Earliest local start time of day, HH:MM (24-hour)")
-        ] = None,
-        latest_time: Annotated[
-            time | None, Field(description="Latest local start time of day, HH:MM (24-hour)")
-        ] = None,
+        earliest_time: EarliestTime = None,
+        latest_time: LatestTime = None,
         limit: Annotated[
             int, Field(description="Most times to return", ge=1, le=MAX_SLOT_LIMIT)
         ] = DEFAULT_SLOT_LIMIT,

@@ -45,6 +45,7 @@ from booking_core.notify.senders import (
     Senders,
     build_senders,
     masked_recipient,
+    redact,
 )
 from booking_core.services.booking import purge_expired_idempotency_records
 from booking_core.services.outbox import REMINDER
@@ -297,7 +298,7 @@ class Dispatcher:
                 item.attempts,
                 self.max_attempts,
                 retry_at.astimezone(self.uow.tz).isoformat(timespec="seconds"),
-                error,
+                redact(error),
             )
             report.retrying += 1
             return
@@ -357,7 +358,7 @@ def _log_failed(message_id: int, kind: str, channel: str, error: str, attempts: 
         kind,
         channel,
         f" after {attempts} attempts" if attempts else "",
-        error,
+        redact(error),
     )
 
 

@@ -29,10 +29,13 @@ from loguru import logger
 from sqlalchemy.engine import make_url
 
 from booking_core.domain.contact import mask_email, mask_phone
+from booking_core.services.booking_log import loggable
 from booking_core.settings import APP_NAME, BookingSettings
 
 SMS_SENDERS = ("log", "twilio")
 _TOKEN_IN_LINK = re.compile(r"(#token=)[A-Za-z0-9_-]+")
+_PHONE_IN_TEXT = re.compile(r"\+\d{8,15}")
+_EMAIL_IN_TEXT = re.compile(r"[^\s@<>()\[\]:;,\"']+@[^\s@<>()\[\]:;,\"']+\.[A-Za-z]{2,}")
 
 
 class NotifyConfigError(ValueError):
@@ -63,8 +66,13 @@ class Sender(Protocol):
 
 
 def redact(text: str) -> str:
-    """Manage tokens out of anything that goes to a log."""
-    return _TOKEN_IN_LINK.sub(r"\1…", text)
+    """A message (or a provider's error about one) as it may go to a log: manage tokens out,
+    phone numbers and e-mail addresses masked (an owner's notice names the client), control
+    characters escaped (a client's name cannot forge a line or drive the terminal)."""
+    text = _TOKEN_IN_LINK.sub(r"\1…", text)
+    text = _PHONE_IN_TEXT.sub(lambda found: mask_phone(found.group()), text)
+    text = _EMAIL_IN_TEXT.sub(lambda found: mask_email(found.group()), text)
+    return loggable(text, limit=1000)
 
 
 def masked_recipient(message: OutgoingMessage) -> str:

@@ -23,7 +23,9 @@ def loggable(value: object, limit: int = 120) -> str:
     forged line of its own; long values cut."""
     text = str(value)
     if not text.isprintable():
-        text = text.encode("unicode_escape").decode("ascii")
+        text = "".join(
+            c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+        )
     return text if len(text) <= limit else text[:limit] + "..."
 
 

@@ -22,7 +22,7 @@ from booking_core.domain.model import (
     TimeOff,
     WorkingHours,
 )
-from booking_core.domain.text import MAX_CATALOG_NAME
+from booking_core.domain.text import MAX_CATALOG_NAME, is_one_line_text
 from booking_core.domain.timezones import local_day_bounds, parse_instant
 from booking_core.errors import NotFound, ProviderHasFutureBookings, ValidationFailed
 from booking_core.services.requests import Requester, authorize, is_uuid, localized
@@ -169,6 +169,10 @@ def _require_name(name: str | None, field: str = "name") -> str:
         raise ValidationFailed(
             f"A name (up to {MAX_CATALOG_NAME} characters) is required.",
             fields={field: "required" if not name else "too long"},
+        )
+    if not is_one_line_text(name):
+        raise ValidationFailed(
+            "A name must be plain text on one line.", fields={field: "not valid text"}
         )
     return name
 

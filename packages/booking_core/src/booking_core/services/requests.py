@@ -12,7 +12,12 @@ from zoneinfo import ZoneInfo
 
 from booking_core.domain.contact import normalize_email, normalize_phone
 from booking_core.domain.model import Appointment, Source
-from booking_core.domain.text import MAX_CLIENT_NAME, MAX_NOTES, is_storable_text
+from booking_core.domain.text import (
+    MAX_CLIENT_NAME,
+    MAX_NOTES,
+    is_one_line_text,
+    is_storable_text,
+)
 from booking_core.errors import NotFound, ValidationFailed
 
 
@@ -83,9 +88,10 @@ def client_details(name: str, phone: str, email: str | None) -> ClientDetails:
             f"Please enter your name (up to {MAX_CLIENT_NAME} characters).",
             fields={"client.name": "required" if not name else "too long"},
         )
-    if not is_storable_text(name):
+    if not is_one_line_text(name):
         raise ValidationFailed(
-            "Please enter your name as plain text.", fields={"client.name": "not valid text"}
+            "Please enter your name as plain text on one line.",
+            fields={"client.name": "not valid text"},
         )
     return ClientDetails(
         name=name,
