@@ -3,6 +3,7 @@ against a local aiosmtpd server: accepting, failing with 5xx, timing out, refusi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from email import message_from_bytes
 from email.message import Message
 
@@ -164,14 +165,7 @@ def test_the_log_sender_masks_contacts_and_escapes_control_characters(nuow, tmp_
         "New booking: Botox. Client: Ann\n[booking/cancel] FORGED \x1b[2J +13125550182 "
         "ann.lee@example.com https://spa.example/manage#token=SECRETTOKEN"
     )
-    message = OutgoingMessage(
-        id=9,
-        kind="owner_notification",
-        channel="sms",
-        recipient="+13125550100",
-        subject="",
-        body=body,
-    )
+    message = replace(MESSAGE, id=9, kind="owner_notification", body=body)
     lines: list[str] = []
     sink = logger.add(lambda m: lines.append(str(m)), format="{message}")
     try:
