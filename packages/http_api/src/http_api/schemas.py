@@ -1,7 +1,8 @@
 """Request and response bodies of the JSON API, and the converters from booking_core objects.
 
 Input models only bound what the database could not store (integer ranges, text lengths, NUL
-characters); every booking rule and its readable message stays in booking_core.
+characters and lone surrogates) and publish booking_core's own text limits; every booking rule
+and its readable message stays in booking_core.
 """
 
 from __future__ import annotations
