@@ -28,8 +28,10 @@ from booking_core import (
     FixedClock,
     Requester,
     UnitOfWork,
+    cancel_appointment,
     create_appointment,
     find_available_slots,
+    reschedule_appointment,
 )
 from booking_core.adapters.database import WRITE_OPTION, create_database_engine
 from booking_core.demo import load_demo_business
@@ -87,7 +89,12 @@ class Database:
 
 
 def new_uow(url: str) -> UnitOfWork:
-    settings = BookingSettings(database_url=url, max_future_bookings_per_phone=0, _env_file=None)  # type: ignore[call-arg]
+    settings = BookingSettings(
+        database_url=url,
+        max_future_bookings_per_phone=0,
+        secret_key="bench-secret",
+        _env_file=None,  # type: ignore[call-arg]
+    )
     return UnitOfWork(settings, engine=create_database_engine(url), clock=FixedClock(NOW))
 
 
@@ -306,6 +313,98 @@ def double_bookings(engine: sa.Engine) -> int:
         )
 
 
+class RoundTrips:
+    """Counts the times the client asks the PostgreSQL server for answers and waits for them:
+    in psycopg's pipeline mode each sync (a read whose rows are needed, the COMMIT) or flush
+    request; outside it each statement, the BEGIN psycopg sends before the first, and each
+    COMMIT or ROLLBACK of an open transaction."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        import psycopg
+        from psycopg import _pipeline_base
+
+        self.count = 0
+        counter = self
+        idle = psycopg.pq.TransactionStatus.IDLE
+        pipeline_class = _pipeline_base.BasePipeline
+        sync, fetch = pipeline_class._sync_gen, pipeline_class._fetch_gen
+
+        def counted_sync(pipeline):  # type: ignore[no-untyped-def]
+            counter.count += 1
+            return (yield from sync(pipeline))
+
+        def counted_fetch(pipeline, *, flush):  # type: ignore[no-untyped-def]
+            if flush and pipeline.result_queue:  # a flush request, then waiting for results
+                counter.count += 1
+            return (yield from fetch(pipeline, flush=flush))
+
+        pipeline_class._sync_gen = counted_sync  # type: ignore[method-assign]
+        pipeline_class._fetch_gen = counted_fetch  # type: ignore[method-assign]
+
+        def outside_pipelines(method):  # type: ignore[no-untyped-def]
+            def wrapper(connection):  # type: ignore[no-untyped-def]
+                if connection._pipeline is None and connection.pgconn.transaction_status != idle:
+                    counter.count += 1
+                return method(connection)
+
+            return wrapper
+
+        psycopg.Connection.commit = outside_pipelines(psycopg.Connection.commit)  # type: ignore[method-assign]
+        psycopg.Connection.rollback = outside_pipelines(psycopg.Connection.rollback)  # type: ignore[method-assign]
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _statement(connection, cursor, *_):  # type: ignore[no-untyped-def]
+            if cursor.connection._pipeline is None:
+                begins = cursor.connection.pgconn.transaction_status == idle
+                counter.count += 2 if begins else 1
+
+
+def count_round_trips(uow: UnitOfWork) -> dict[str, int]:
+    """Round trips of one create, reschedule and cancel (PostgreSQL), after a warm-up."""
+    counter = RoundTrips(uow.engine)
+    targets = free_targets(uow, 6, FIRST_DAY + timedelta(days=DAYS + 40))
+    figures = {}
+    for label, key in (("", None), ("_with_key", "bench-key")):
+        (p1, s1), (p2, s2), (p3, s3) = targets[:3] if key is None else targets[3:]
+        book(uow, p3, s3, Requester.web())  # warm-up
+        counter.count = 0
+        result = create_appointment(
+            uow,
+            service_id=CONSULTATION,
+            provider_id=p1,
+            start=s1,
+            client_name="Bench Client",
+            client_phone=new_phone(),
+            requester=Requester.web(),
+            idempotency_key=key,
+        )
+        figures[f"create{label}"] = counter.count
+        counter.count = 0
+        moved = reschedule_appointment(
+            uow,
+            appointment_id=result.appointment.id,
+            new_start=s2,
+            provider_id=p2,
+            requester=Requester.admin(),
+            idempotency_key=key,
+        )
+        figures[f"reschedule{label}"] = counter.count
+        counter.count = 0
+        cancel_appointment(uow, appointment_id=moved.appointment.id, requester=Requester.admin())
+        figures[f"cancel{label}"] = counter.count
+    counter.count = 0
+    create_appointment(
+        uow,
+        service_id=CONSULTATION,
+        start=targets[0][1] + timedelta(minutes=30),
+        client_name="Bench Client",
+        client_phone=new_phone(),
+        requester=Requester.web(),
+    )
+    figures["create_any_provider"] = counter.count
+    return figures
+
+
 def run(engine_name: str, postgres_url: str) -> dict[str, object]:
     database = Database(engine_name, postgres_url)
     try:
@@ -334,8 +433,12 @@ def run(engine_name: str, postgres_url: str) -> dict[str, object]:
             f"{wins} winners), raw {raw_contended:.0f} attempts/s (p99 {raw_p99:.1f} ms, "
             f"{raw_wins} winners), double bookings {doubles}"
         )
+        trips = count_round_trips(uow) if engine_name == "postgresql" else {}
+        if trips:
+            print(f"[{engine_name}] round trips: {trips}")
         uow.engine.dispose()
         return {
+            "round_trips": trips,
             "engine": engine_name,
             "availability_30d_ms_median": round(availability, 2),
             "creates_per_s": round(creates, 1),

@@ -28,6 +28,9 @@ PG_SERVER_URL = os.environ.get(
     "BOOKING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The server secret PostgreSQL requires (SQLite keeps one beside the database file); the
+# servers the tests start inherit it. tests/core/test_secret_key.py covers both cases.
+os.environ.setdefault("BOOKING_SECRET_KEY", "test-secret-key-not-for-production")
 #: Monday 30 November 2026, noon in Chicago: the default "now" of the tests.
 DEFAULT_NOW = datetime(2026, 11, 30, 12, 0, tzinfo=CHICAGO)
 

@@ -1,6 +1,6 @@
 """Admin changes racing bookings, and writes waiting on a moving appointment.
 
-A gate in the repository pauses one thread at a chosen point, so the interleaving is the same
+A gate in the booking store pauses one thread at a chosen point, so the interleaving is the same
 every run (the database, its locks and its transactions are real).
 """
 
@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import booking_core as core
 import pytest
 from booking_core import (
     AppointmentStatus,
@@ -21,16 +22,15 @@ from booking_core import (
     find_available_slots,
     reschedule_appointment,
 )
-from booking_core.adapters.repository import Repository
+from booking_core.adapters.booking_store import BookingStore
 from booking_core.errors import BookingError, Inactive, ProviderUnavailable
-from booking_core.services import catalog
 
 CHICAGO = ZoneInfo("America/Chicago")
 DAY = date(2026, 12, 2)
 
 
 class Gate:
-    """Pauses the thread named ``name`` when it reaches a patched repository method."""
+    """Pauses the thread named ``name`` when it reaches a patched store method."""
 
     def __init__(self, name: str) -> None:
         self.name, self.reached, self.opened = name, threading.Event(), threading.Event()
@@ -69,13 +69,13 @@ def book(uow, hour=10, provider_id=1, phone="312-555-0100"):
 def test_a_write_waiting_on_a_move_to_another_provider_still_finds_it(uow, monkeypatch, second):
     created = book(uow)
     gate = Gate("mover")
-    original = Repository.add_event
+    original = BookingStore.add_event
 
     def add_event(self, event):
         gate.pause_here()
         return original(self, event)
 
-    monkeypatch.setattr(Repository, "add_event", add_event)
+    monkeypatch.setattr(BookingStore, "add_event", add_event)
     move = lambda: reschedule_appointment(  # noqa: E731
         uow,
         appointment_id=created.appointment.id,
@@ -105,14 +105,15 @@ def test_a_write_waiting_on_a_move_to_another_provider_still_finds_it(uow, monke
 
 def _pause_booking_before_provider_lock(monkeypatch) -> Gate:
     gate = Gate("booker")
-    original = Repository.lock
+    original = BookingStore.lock
 
-    def lock(self, *keys):
+    def lock(self, keys):
+        keys = list(keys)
         if any(kind == "provider" for kind, _ in keys):
             gate.pause_here()
-        return original(self, *keys)
+        return original(self, keys)
 
-    monkeypatch.setattr(Repository, "lock", lock)
+    monkeypatch.setattr(BookingStore, "lock", lock)
     return gate
 
 
@@ -138,14 +139,14 @@ def test_deactivation_racing_a_booking_never_leaves_a_booking_with_an_inactive_p
     uow, monkeypatch, engine_name
 ):
     results = _race_booking_with(
-        uow, monkeypatch, engine_name, lambda: catalog.update_provider(uow, 1, active=False)
+        uow, monkeypatch, engine_name, lambda: core.update_provider(uow, 1, active=False)
     )
     provider_active = next(
         p.provider.active
-        for p in catalog.list_providers(uow, include_inactive=True)
+        for p in core.list_providers(uow, include_inactive=True)
         if p.provider.id == 1
     )
-    booked = [a for a in catalog.calendar(uow, DAY) if a.status is AppointmentStatus.BOOKED]
+    booked = [a for a in core.calendar(uow, DAY) if a.status is AppointmentStatus.BOOKED]
     assert not (booked and not provider_active), results
     if not provider_active:
         assert isinstance(results["booker"], Inactive)
@@ -154,10 +155,10 @@ def test_deactivation_racing_a_booking_never_leaves_a_booking_with_an_inactive_p
 @ONLY_POSTGRESQL
 def test_a_closure_racing_a_booking_is_seen_by_it(uow, monkeypatch, engine_name):
     results = _race_booking_with(
-        uow, monkeypatch, engine_name, lambda: catalog.add_closure(uow, DAY, "burst pipe")
+        uow, monkeypatch, engine_name, lambda: core.add_closure(uow, DAY, "burst pipe")
     )
     assert isinstance(results["booker"], ProviderUnavailable), results
-    assert catalog.booked_on_date(uow, DAY) == []
+    assert core.booked_on_date(uow, DAY) == []
 
 
 def test_concurrent_admin_saves_neither_fail_nor_duplicate(uow):
@@ -166,21 +167,21 @@ def test_concurrent_admin_saves_neither_fail_nor_duplicate(uow):
     def save(index: int) -> None:
         barrier.wait()
         if index % 3 == 0:
-            catalog.set_working_hours(
+            core.set_working_hours(
                 uow,
                 1,
                 [(2, datetime.min.time().replace(hour=9), datetime.min.time().replace(hour=12))],
             )
         elif index % 3 == 1:
-            catalog.set_provider_services(uow, 1, [(1, None), (2, None)])
+            core.set_provider_services(uow, 1, [(1, None), (2, None)])
         else:
-            catalog.add_closure(uow, date(2026, 12, 24), "Christmas Eve")
+            core.add_closure(uow, date(2026, 12, 24), "Christmas Eve")
 
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(save, range(6)))
-    assert len(catalog.get_working_hours(uow, 1)) == 1
-    assert sorted(o.service_id for o in catalog.provider_services(uow, 1)) == [1, 2]
-    assert [c.date for c in catalog.list_closures(uow)] == [date(2026, 12, 24)]
+    assert len(core.get_working_hours(uow, 1)) == 1
+    assert sorted(o.service_id for o in core.provider_services(uow, 1)) == [1, 2]
+    assert [c.date for c in core.list_closures(uow)] == [date(2026, 12, 24)]
     starts = [
         s.start for s in find_available_slots(uow, service_id=2, start_date=DAY, provider_id=1)
     ]

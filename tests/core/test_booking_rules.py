@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import booking_core as core
 import pytest
 import sqlalchemy as sa
 from booking_core import (
@@ -36,7 +37,6 @@ from booking_core.errors import (
     TooSoon,
     ValidationFailed,
 )
-from booking_core.services import catalog
 
 CHICAGO = ZoneInfo("America/Chicago")
 BOTOX, FILLER, HYDRAFACIAL, CONSULT = 2, 3, 4, 1
@@ -184,7 +184,7 @@ def test_a_date_without_a_time_is_not_read_as_midnight(uow):
 
 def test_ambiguous_time_with_an_offset_is_accepted(uow, clock):
     clock.now = datetime(2027, 11, 1, 12, tzinfo=CHICAGO)
-    catalog.set_working_hours(uow, PATEL, [(6, time(0), time(6))])  # Sundays at night
+    core.set_working_hours(uow, PATEL, [(6, time(0), time(6))])  # Sundays at night
     result = book(uow, "2027-11-07T01:30-06:00")  # the second 1:30 (CST)
     assert result.appointment.start.utcoffset() == timedelta(hours=-6)
     assert result.appointment.start.isoformat() == "2027-11-07T01:30:00-06:00"
@@ -203,10 +203,10 @@ def test_naive_time_means_business_local(uow):
 
 
 def test_time_off_and_closures_block_booking(uow):
-    catalog.add_time_off(uow, PATEL, at(DAY, 9), at(DAY, 11), "dentist")
+    core.add_time_off(uow, PATEL, at(DAY, 9), at(DAY, 11), "dentist")
     with pytest.raises(ProviderUnavailable):
         book(uow, at(DAY, 10))
-    catalog.add_closure(uow, date(2026, 12, 3), "staff training")
+    core.add_closure(uow, date(2026, 12, 3), "staff training")
     with pytest.raises(ProviderUnavailable):
         book(uow, at(date(2026, 12, 3), 10))
     assert not find_available_slots(uow, service_id=BOTOX, start_date=date(2026, 12, 3))
@@ -221,11 +221,11 @@ def test_service_not_offered_inactive_and_unknown(uow):
         book(uow, at(DAY, 10), service_id=999)
     with pytest.raises(NotFound):
         book(uow, at(DAY, 10), provider_id=999)
-    catalog.update_service(uow, BOTOX, active=False)
+    core.update_service(uow, BOTOX, active=False)
     with pytest.raises(Inactive):
         book(uow, at(DAY, 10))
-    catalog.update_service(uow, BOTOX, active=True)
-    catalog.update_provider(uow, PATEL, active=False)
+    core.update_service(uow, BOTOX, active=True)
+    core.update_provider(uow, PATEL, active=False)
     with pytest.raises(Inactive):
         book(uow, at(DAY, 10))
 
@@ -259,7 +259,7 @@ def test_idempotent_create_returns_the_first_result_and_books_once(uow):
     again = book(uow, at(DAY, 10), idempotency_key="key-1")
     assert again.replayed and again.appointment == first.appointment
     assert again.manage_token == first.manage_token
-    assert len(catalog.calendar(uow, DAY)) == 1
+    assert len(core.calendar(uow, DAY)) == 1
     with pytest.raises(IdempotencyConflict):
         book(uow, at(DAY, 11), idempotency_key="key-1")
 
@@ -379,7 +379,7 @@ def test_admin_marks_completed_and_no_show(uow, clock):
         set_appointment_status(
             uow, appointment_id=created.appointment.id, status="booked", requester=Requester.admin()
         )
-    history = [e.kind for e in catalog.appointment_history(uow, created.appointment.id)]
+    history = [e.kind for e in core.appointment_history(uow, created.appointment.id)]
     assert history == ["created", "status_changed"]
 
 
@@ -390,7 +390,7 @@ def test_history_records_every_change(uow):
         uow, appointment_id=created.appointment.id, new_start=at(DAY, 14), requester=requester
     )
     cancel_appointment(uow, appointment_id=created.appointment.id, requester=requester)
-    events = catalog.appointment_history(uow, created.appointment.id)
+    events = core.appointment_history(uow, created.appointment.id)
     assert [e.kind for e in events] == ["created", "rescheduled", "cancelled"]
     moved = events[1]
     assert moved.old_start == at(DAY, 10) and moved.new_start == at(DAY, 14)
@@ -408,7 +408,7 @@ def test_booking_limit_per_phone(uow):
 def test_deactivating_a_provider_with_future_bookings_is_refused(uow):
     book(uow, at(DAY, 10))
     with pytest.raises(ProviderHasFutureBookings) as caught:
-        catalog.update_provider(uow, PATEL, active=False)
+        core.update_provider(uow, PATEL, active=False)
     assert caught.value.details["count"] == 1
 
 
@@ -448,7 +448,7 @@ def test_database_refuses_an_overlap_the_application_did_not_check(uow):
 
 
 def test_expired_idempotency_records_are_purged(uow, clock):
-    from booking_core.services.booking import purge_expired_idempotency_records
+    from booking_core.services.idempotency import purge_expired_idempotency_records
 
     first = book(uow, at(DAY, 10), idempotency_key="old-key")
     assert purge_expired_idempotency_records(uow) == 0  # still fresh
@@ -456,7 +456,7 @@ def test_expired_idempotency_records_are_purged(uow, clock):
     clock.advance(hours=49)
     assert purge_expired_idempotency_records(uow) == 1
     assert first.appointment.id  # the appointment itself stays
-    assert len(catalog.calendar(uow, DAY)) == 1
+    assert len(core.calendar(uow, DAY)) == 1
 
 
 @pytest.mark.parametrize("engine_name", ["postgresql"])  # SQLite has no server to drop one
@@ -510,7 +510,7 @@ def test_an_engine_made_elsewhere_keeps_transactions_whole(settings, clock):
             assert connection.connection.driver_connection.autocommit is False
 
         def fails_after_writing(tx):
-            tx.repo.add_closure(Closure(DAY, "rolled back"))
+            tx.catalog.add_closure(Closure(DAY, "rolled back"))
             raise ValidationFailed("stop")
 
         with pytest.raises(ValidationFailed):
@@ -523,35 +523,6 @@ def test_an_engine_made_elsewhere_keeps_transactions_whole(settings, clock):
         engine.dispose()
 
 
-@pytest.mark.parametrize("engine_name", ["postgresql"])  # prepared statements are PostgreSQL's
-def test_a_recompiled_statement_reuses_its_prepared_statement(settings, clock):
-    """Prepared statements are named by their text: a statement compiled again (an evicted
-    cache, another process) does not leave another prepared statement on the connection."""
-    from booking_core import UnitOfWork
-    from booking_core.adapters import repository
-    from booking_core.adapters.database import create_database_engine
-    from booking_core.demo import load_demo_business
-
-    engine = create_database_engine(settings.database_url, pool_size=1, max_overflow=0)
-    uow = UnitOfWork(settings, engine=engine, clock=clock)  # one connection: the one counted
-    load_demo_business(uow)
-
-    def prepared():
-        with uow.engine.connect() as connection:
-            return set(
-                connection.exec_driver_sql(
-                    "SELECT name FROM pg_prepared_statements WHERE name LIKE 'booking%%'"
-                ).scalars()
-            )
-
-    book(uow, at(DAY, 10))
-    before = prepared()
-    repository._lock_statement.cache_clear()
-    book(uow, at(DAY, 14), phone="312-555-0101")
-    assert before and prepared() == before
-    engine.dispose()
-
-
 def test_a_name_too_long_is_called_too_long_not_missing(uow):
     with pytest.raises(ValidationFailed) as refused:
         book(uow, at(DAY, 10), name="x" * 201)
@@ -560,7 +531,7 @@ def test_a_name_too_long_is_called_too_long_not_missing(uow):
         book(uow, at(DAY, 10), name="  ")
     assert refused.value.details["fields"] == {"client.name": "required"}
     with pytest.raises(ValidationFailed) as refused:
-        catalog.create_provider(uow, "x" * 121)
+        core.create_provider(uow, "x" * 121)
     assert refused.value.details["fields"] == {"name": "too long"}
     assert book(uow, at(DAY, 10), name=" " + "x" * 200 + " ").appointment.client.name == "x" * 200
 
@@ -573,7 +544,7 @@ def test_a_name_with_control_characters_is_refused(uow):
             book(uow, at(DAY, 10), name=name)
         assert refused.value.details["fields"] == {"client.name": "not valid text"}
     with pytest.raises(ValidationFailed) as refused:
-        catalog.create_provider(uow, "Dr\nWho")
+        core.create_provider(uow, "Dr\nWho")
     assert refused.value.details["fields"] == {"name": "not valid text"}
     booked = book(uow, at(DAY, 10), name="Zoë Ñúñez-Lee", notes="Allergies:\n- latex")
     assert booked.appointment.notes == "Allergies:\n- latex"
@@ -595,7 +566,7 @@ def test_text_with_a_lone_surrogate_is_a_validation_error_not_a_crash(uow):
     # Admin text (a provider's name) that no check refused first: the unit of work turns the
     # driver's encoding error into validation_error.
     with pytest.raises(ValidationFailed):
-        catalog.create_provider(uow, f"Dr {lone}")
+        core.create_provider(uow, f"Dr {lone}")
     assert book(uow, at(DAY, 10)).appointment.start == at(DAY, 10)  # nothing was booked
 
 
@@ -688,7 +659,7 @@ def test_a_walk_in_across_midnight_is_checked_against_the_next_day(uow):
         # Botox: 30 minutes and a 10-minute buffer, from 23:40 reaches 00:20 the next day.
         book(uow, at(DAY, 23, 40), requester=Requester.admin())
     assert taken.value.alternatives
-    catalog.add_closure(uow, next_day + timedelta(days=1), "Holiday")
+    core.add_closure(uow, next_day + timedelta(days=1), "Holiday")
     with pytest.raises(ProviderUnavailable):
         book(uow, at(next_day, 23, 40), requester=Requester.admin(), phone="312-555-0102")
     assert book(uow, at(DAY, 23, 0), requester=Requester.admin()).appointment.start == at(
@@ -697,24 +668,23 @@ def test_a_walk_in_across_midnight_is_checked_against_the_next_day(uow):
 
 
 def test_a_transaction_that_fails_after_writing_changes_nothing(uow):
-    """A failed transaction that wrote nothing may end with a COMMIT (it keeps psycopg's
-    prepared statements); one that wrote anything, by either way of executing, is rolled back."""
+    """A transaction that wrote (in any store) and then failed is rolled back whole."""
     from booking_core.domain.model import Closure
 
     def write_then_fail(write):
         def work(tx):
-            write(tx.repo)
+            write(tx)
             raise ValidationFailed("stop")
 
         with pytest.raises(ValidationFailed):
             uow.run(work)
 
     now = datetime(2026, 11, 30, 12, tzinfo=CHICAGO)
-    write_then_fail(lambda repo: repo.add_closure(Closure(DAY, "SQLAlchemy execution")))
-    write_then_fail(lambda repo: repo.save_client("Compiled", "+13125550199", None, now, None))
+    write_then_fail(lambda tx: tx.catalog.add_closure(Closure(DAY, "catalog store")))
+    write_then_fail(lambda tx: tx.bookings.save_client("Booking", "+13125550199", None, now))
     with uow.begin() as tx:
-        assert tx.repo.closures(DAY, DAY) == []
-        assert tx.repo.find_client("+13125550199") is None
+        assert tx.catalog.closures(DAY, DAY) == []
+        assert tx.bookings.find_client("+13125550199") is None
 
 
 @pytest.mark.parametrize("engine_name", ["postgresql"])  # pipelined writes are PostgreSQL's
@@ -736,7 +706,7 @@ def test_a_commit_that_fails_leaves_the_pooled_connection_usable(settings, clock
     try:
         with pytest.raises(sa.exc.IntegrityError):
             book(uow, at(DAY, 10), idempotency_key="first-try")
-        assert len(catalog.list_services(uow)) == 5  # the one pooled connection still works
+        assert len(core.list_services(uow)) == 5  # the one pooled connection still works
     finally:
         with engine.begin() as connection:
             connection.exec_driver_sql(
@@ -750,7 +720,7 @@ def test_a_retry_replays_after_the_service_changed(uow):
     """A retried booking made with no provider replays its first result even when the service
     has since been taken off the menu (the client must not think it failed)."""
     first = book(uow, at(DAY, 10), provider_id=None, idempotency_key="retry-me")
-    catalog.update_service(uow, BOTOX, active=False)
+    core.update_service(uow, BOTOX, active=False)
     again = book(uow, at(DAY, 10), provider_id=None, idempotency_key="retry-me")
     assert again.replayed and again.appointment.id == first.appointment.id
     with pytest.raises(Inactive):

@@ -6,9 +6,9 @@ import itertools
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import booking_core as core
 import pytest
 from booking_core import Requester, create_appointment, find_available_slots
-from booking_core.services import catalog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +27,7 @@ db_settings = settings(
 def busy_intervals(uow, day):
     return [
         (a.start, a.end + timedelta(minutes=a.buffer_minutes), a.provider_id)
-        for a in catalog.calendar(uow, day, days=2)
+        for a in core.calendar(uow, day, days=2)
         if a.status.value == "booked"
     ]
 
@@ -42,7 +42,7 @@ def test_every_offered_slot_can_be_booked_and_nothing_overlapping_is_offered(uow
     for service_id, choice in picks:
         offered = find_available_slots(uow, service_id=service_id, start_date=DAY)
         busy = busy_intervals(uow, DAY)
-        service_buffer = {s.id: s.buffer_minutes for s in catalog.list_services(uow)}
+        service_buffer = {s.id: s.buffer_minutes for s in core.list_services(uow)}
         for slot in offered:
             slot_busy_until = slot.end + timedelta(minutes=service_buffer[service_id])
             assert not any(
@@ -73,7 +73,7 @@ def test_every_offered_slot_can_be_booked_and_nothing_overlapping_is_offered(uow
 )
 def test_dst_days_date_selected_is_date_stored_is_date_shown(uow, clock, now, day, offset_hours):
     clock.now = now  # a week before the change, within the horizon
-    catalog.set_working_hours(uow, 1, [(6, time(9), time(17))])  # Dr. Patel works Sundays
+    core.set_working_hours(uow, 1, [(6, time(9), time(17))])  # Dr. Patel works Sundays
     slots = find_available_slots(uow, service_id=2, start_date=day, provider_id=1)
     walls = [s.start.strftime("%H:%M") for s in slots]
     expected = []
@@ -95,8 +95,8 @@ def test_dst_days_date_selected_is_date_stored_is_date_shown(uow, clock, now, da
         requester=Requester.web(),
     ).appointment
     assert booked.start == chosen.start and booked.start.date() == day
-    shown = catalog.calendar(uow, day)
+    shown = core.calendar(uow, day)
     assert [a.id for a in shown] == [booked.id]
     assert shown[0].start.strftime("%Y-%m-%d %H:%M") == chosen.start.strftime("%Y-%m-%d %H:%M")
-    assert not catalog.calendar(uow, day - timedelta(days=1))
-    assert not catalog.calendar(uow, day + timedelta(days=1))
+    assert not core.calendar(uow, day - timedelta(days=1))
+    assert not core.calendar(uow, day + timedelta(days=1))

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import booking_core as core
 import pytest
 from booking_core import Requester, create_appointment
 from booking_core.errors import BookingError
-from booking_core.services import catalog
 from support.races import (
     attempt,
     contested_targets,
@@ -102,7 +102,7 @@ def test_concurrent_retries_with_one_key_book_once(uow):
     assert len({r.appointment.id for r in results}) == 1
     assert len({r.manage_token for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
-    assert len(catalog.calendar(uow, start.date())) == 1
+    assert len(core.calendar(uow, start.date())) == 1
 
 
 def test_concurrent_different_requests_with_one_key_book_once(uow):
@@ -130,4 +130,4 @@ def test_concurrent_different_requests_with_one_key_book_once(uow):
         outcomes = list(pool.map(attempt_with_shared_key, range(8)))
     assert outcomes.count("ok") == 1
     assert set(outcomes) == {"ok", "idempotency_conflict"}
-    assert len(catalog.calendar(uow, start.date())) == 1
+    assert len(core.calendar(uow, start.date())) == 1

@@ -26,8 +26,9 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     for name in list(os.environ):
         if name.startswith("BOOKING_"):
             monkeypatch.delenv(name)
-    # `booking serve` writes generated tokens into os.environ: make sure they are removed after.
-    for name in ("BOOKING_ADMIN_TOKEN", "BOOKING_AI_TOKEN"):
+    # `booking serve` writes generated tokens and its own URL into os.environ: make sure they are
+    # removed after.
+    for name in ("BOOKING_ADMIN_TOKEN", "BOOKING_AI_TOKEN", "BOOKING_PUBLIC_BASE_URL"):
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     monkeypatch.setattr(cli, "configure_logging", lambda: None)
@@ -76,6 +77,8 @@ def test_serve_embedded_migrates_loads_demo_and_prints_generated_tokens(
     assert args == ("http_api.app:create_app_from_env",)
     assert kwargs["factory"] is True
     assert (kwargs["port"], kwargs["workers"], kwargs["host"]) == (8123, 3, "127.0.0.1")
+    # Slow-starting workers get more than uvicorn's 5 s start-up health check.
+    assert kwargs["timeout_worker_healthcheck"] == cli.WORKER_HEALTHCHECK_TIMEOUT >= 30
 
     # What each worker builds from the environment accepts the printed admin token.
     app = app_module.create_app_from_env()
@@ -85,11 +88,52 @@ def test_serve_embedded_migrates_loads_demo_and_prints_generated_tokens(
     )
     assert providers.status_code == 200 and len(providers.json()["providers"]) == 4
     app.state.uow.engine.dispose()
+    # No BOOKING_SECRET_KEY needed: the server secret is generated once, beside the database.
+    assert (database.parent / "booking.db.secret").read_text().strip()
 
     # A second start keeps the data and, with the tokens now set, prints none.
     cli.main(["serve"])
     again = capsys.readouterr().out
     assert "Loaded the demo business" not in again and "TOKEN" not in again
+
+
+@pytest.mark.parametrize(
+    ("host", "listening", "browsable"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8124", "http://127.0.0.1:8124"),
+        ("0.0.0.0", "http://0.0.0.0:8124", "http://127.0.0.1:8124"),
+        ("::1", "http://[::1]:8124", "http://[::1]:8124"),
+    ],
+)
+def test_serve_prints_the_urls_of_the_pages_docs_and_mcp(
+    env: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    uvicorn_calls: list[Any],
+    host: str,
+    listening: str,
+    browsable: str,
+) -> None:
+    env.setenv("BOOKING_DATABASE_URL", f"sqlite:///{tmp_path / 'booking.db'}")
+    env.setenv("BOOKING_ADMIN_TOKEN", ADMIN_TOKEN)
+    env.setenv("BOOKING_AI_TOKEN", AI_TOKEN)
+
+    cli.main(["serve", "--host", host, "--port", "8124"])
+
+    out = capsys.readouterr().out
+    assert f"Serving on {listening} with 1 worker(s)" in out
+    lines = out.splitlines()
+    for label, path in [
+        ("booking page", "/"),
+        ("admin", "/admin"),
+        ("API docs", "/docs"),
+        ("MCP endpoint", "/mcp"),
+    ]:
+        assert any(line.split() == [*label.split(), browsable + path] for line in lines), (
+            f"{label} {browsable}{path} not in {out!r}"
+        )
+    assert os.environ["BOOKING_PUBLIC_BASE_URL"] == browsable
+    assert len(uvicorn_calls) == 1 and uvicorn_calls[0][1]["host"] == host
 
 
 @pytest.mark.postgres
@@ -106,6 +150,7 @@ def test_serve_refuses_an_unmigrated_postgres_schema(
     assert "booking db upgrade" in error and "not migrated" in error
     assert uvicorn_calls == []
 
+    env.setenv("BOOKING_SECRET_KEY", "test-secret")
     cli.main(["serve", "--migrate", "--workers", "4"])
     assert len(uvicorn_calls) == 1 and uvicorn_calls[0][1]["workers"] == 4
     engine = sa.create_engine(own_postgres_url)
@@ -128,6 +173,32 @@ def test_serve_on_postgres_refuses_without_tokens(
     env.setenv("BOOKING_ADMIN_TOKEN", ADMIN_TOKEN)
     assert "BOOKING_AI_TOKEN must be set" in _refusal(capsys, ["serve"])
     assert uvicorn_calls == []
+
+
+@pytest.mark.postgres
+def test_serve_on_postgres_refuses_without_the_secret_key(
+    env: pytest.MonkeyPatch,
+    own_postgres_url: str,
+    capsys: pytest.CaptureFixture[str],
+    uvicorn_calls: list[Any],
+) -> None:
+    env.setenv("BOOKING_DATABASE_URL", own_postgres_url)
+    env.setenv("BOOKING_ADMIN_TOKEN", ADMIN_TOKEN)
+    env.setenv("BOOKING_AI_TOKEN", AI_TOKEN)
+    cli.main(["db", "upgrade"])
+    capsys.readouterr()
+    error = _refusal(capsys, ["serve"])
+    assert "BOOKING_SECRET_KEY must be set to serve on PostgreSQL" in error
+    assert uvicorn_calls == []
+    # The notification sender renders manage links from it too.
+    assert "BOOKING_SECRET_KEY" in _refusal(capsys, ["notify", "run", "--once"])
+
+    env.setenv("BOOKING_SECRET_KEY", "test-secret")
+    cli.main(["serve"])
+    assert len(uvicorn_calls) == 1
+    app = app_module.create_app_from_env()  # what each worker builds
+    assert app.state.uow.secret == b"test-secret"
+    app.state.system.close()
 
 
 def test_serve_refuses_an_unreachable_database(

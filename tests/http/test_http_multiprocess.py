@@ -45,6 +45,7 @@ def _server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
         BOOKING_DATABASE_URL=database_url,
         BOOKING_ADMIN_TOKEN=ADMIN_TOKEN,
         BOOKING_AI_TOKEN=AI_TOKEN,
+        BOOKING_SECRET_KEY=os.environ["BOOKING_SECRET_KEY"],
         BOOKING_RATE_LIMIT_PER_MINUTE="0",  # 32 clients share one address here
         BOOKING_MAX_FUTURE_BOOKINGS_PER_PHONE="0",
         BOOKING_NOTIFY_BACKGROUND="false",

@@ -43,7 +43,10 @@ def stdio_command() -> tuple[str, ...]:
 def server_env(database_url: str) -> dict[str, str]:
     # StdioServerParameters.env is laid over a bare environment (PATH, HOME, ...), not ours:
     # pass what the server needs.
-    return {"BOOKING_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    env = {"BOOKING_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    if not database_url.startswith("sqlite"):  # required there; SQLite keeps its own
+        env["BOOKING_SECRET_KEY"] = os.environ["BOOKING_SECRET_KEY"]
+    return env
 
 
 def with_stdio(database_url: str, scenario: Any) -> Any:

@@ -14,12 +14,14 @@ import time
 from collections import Counter
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
 import sqlalchemy as sa
 from booking_core import BookingResult, Requester, UnitOfWork, create_appointment
 from booking_core.adapters import tables as t
+from booking_core.services.tokens import render_message
 
 ACCOUNT_SID = "AC00000000000000000000000000000001"
 AUTH_TOKEN = "test-auth-token"
@@ -148,6 +150,7 @@ def book(
     phone: str = "312-555-0100",
     notes: str | None = None,
     requester: Requester | None = None,
+    idempotency_key: str | None = None,
 ) -> BookingResult:
     return create_appointment(
         uow,
@@ -158,16 +161,29 @@ def book(
         client_phone=phone,
         notes=notes,
         requester=requester or Requester.web(),
+        idempotency_key=idempotency_key,
     )
 
 
 def outbox_rows(uow: UnitOfWork, **where: Any) -> list[Any]:
+    """Outbox rows, their bodies rendered as the dispatcher sends them (the manage link in
+    place of its placeholder); ``stored_body`` is the text as stored."""
     n = t.notifications
     query = sa.select(n).order_by(n.c.id)
     for column, value in where.items():
         query = query.where(n.c[column] == value)
     with uow.begin() as tx:
-        return list(tx.repo.connection.execute(query).all())
+        rows = list(tx.connection.execute(query).all())
+    return [
+        SimpleNamespace(
+            **{
+                **row._asdict(),
+                "stored_body": row.body,
+                "body": render_message(row.body, row.appointment_id, uow.settings, uow.secret),
+            }
+        )
+        for row in rows
+    ]
 
 
 def add_due_messages(database_url: str, count: int, due_at: datetime, prefix: str = "msg") -> None:

@@ -29,6 +29,7 @@ def dispatcher_env(database_url: str, server: FakeSmsServer, **extra: object) ->
         BOOKING_NOTIFY_POLL_SECONDS="0.2",
         BOOKING_NOTIFY_BATCH_SIZE="5",
         BOOKING_NOTIFY_MAX_ATTEMPTS="5",
+        BOOKING_SECRET_KEY=os.environ["BOOKING_SECRET_KEY"],
     )
     env.update({f"BOOKING_NOTIFY_{k.upper()}": str(v) for k, v in extra.items()})
     return env

@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
-from booking_core import BookingSettings, open_unit_of_work
+import sys
+
+from booking_core import MissingSecretKey
 
 from ai_tools.server import run_stdio
 
 
 def main() -> None:
-    run_stdio(open_unit_of_work(BookingSettings()))
+    try:
+        run_stdio()  # over bootstrap(): the BOOKING_* environment
+    except MissingSecretKey as error:
+        print(f"ai_tools: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

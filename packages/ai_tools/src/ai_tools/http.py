@@ -4,8 +4,10 @@ How http_api mounts it (in ``http_api.app.create_app``)::
 
     from contextlib import asynccontextmanager
     from ai_tools.http import mcp_http_app
+    from booking_core import bootstrap
 
-    mcp = mcp_http_app(uow, settings)           # build once per app: a fresh session manager
+    system = bootstrap(settings)                # the one wiring place: engine, uow, dispatcher
+    mcp = mcp_http_app(system.uow, system.settings)  # once per app: a fresh session manager
 
     @asynccontextmanager
     async def lifespan(app):
@@ -34,7 +36,7 @@ What the route does:
   overrides any ``client_phone`` argument (see ``ai_tools.server``).
 
 ``McpHttpApp`` is also a complete ASGI application (routes plus lifespan), so it can be served
-on its own: ``uvicorn.run(mcp_http_app(uow, settings))``.
+on its own: ``system = bootstrap(); uvicorn.run(mcp_http_app(system.uow, system.settings))``.
 """
 
 from __future__ import annotations

@@ -22,12 +22,20 @@ from datetime import date as date_type
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 from booking_core import (
+    MAX_CLIENT_NAME,
+    MAX_ID,
+    MAX_NOTES,
     Appointment,
     BookingError,
     Requester,
     Slot,
     SlotUnavailable,
     UnitOfWork,
+    ValidationFailed,
+    bootstrap,
+    business_info,
+    find_client_appointments,
+    normalize_phone,
 )
 from booking_core import (
     cancel_appointment as core_cancel,
@@ -38,14 +46,11 @@ from booking_core import (
 from booking_core import (
     find_available_slots as core_find_slots,
 )
+from booking_core import list_providers as core_list_providers
+from booking_core import list_services as core_list_services
 from booking_core import (
     reschedule_appointment as core_reschedule,
 )
-from booking_core.domain.contact import normalize_phone
-from booking_core.domain.model import MAX_ID
-from booking_core.domain.text import MAX_CLIENT_NAME, MAX_NOTES
-from booking_core.errors import ValidationFailed
-from booking_core.services import catalog
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -368,7 +373,7 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     )
     @as_tool_result
     def get_business_info() -> BusinessInfo:
-        info = catalog.business_info(uow)
+        info = business_info(uow)
         return BusinessInfo(
             name=info.name,
             phone=info.phone,
@@ -408,7 +413,7 @@ def build_server(uow: UnitOfWork) -> MCPServer:
                     duration_minutes=s.duration_minutes,
                     price=_price(s.price_cents),
                 )
-                for s in catalog.list_services(uow)
+                for s in core_list_services(uow)
             ]
         )
 
@@ -428,7 +433,7 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             int | None, Field(description="Only providers offering this service id", ge=1)
         ] = None,
     ) -> ProviderList:
-        found = catalog.list_providers(uow, service_id=service_id)
+        found = core_list_providers(uow, service_id=service_id)
         return ProviderList(
             providers=[
                 ProviderInfo(
@@ -548,7 +553,7 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     )
     @as_tool_result
     def find_appointments(client_phone: ClientPhone, ctx: Context) -> AppointmentList:
-        found = catalog.find_client_appointments(uow, caller_phone(ctx, client_phone))
+        found = find_client_appointments(uow, caller_phone(ctx, client_phone))
         return AppointmentList(appointments=[_appointment_info(a) for a in found])
 
     @server.tool(
@@ -616,14 +621,20 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     return server
 
 
-def run_stdio(uow: UnitOfWork) -> None:
-    """Serve the tools over stdio until the client closes the pipe.
+def run_stdio(uow: UnitOfWork | None = None) -> None:
+    """Serve the tools over stdio until the client closes the pipe, over ``uow`` or, without
+    one, over the system ``bootstrap()`` builds from the ``BOOKING_*`` environment (raising
+    ``MissingSecretKey`` on PostgreSQL without ``BOOKING_SECRET_KEY``).
 
     stdout carries the protocol only: loguru (booking_core's booking log) and the standard
     logging module both write to stderr.
     """
     _logs_to_stderr()
-    build_server(uow).run("stdio")
+    if uow is not None:
+        build_server(uow).run("stdio")
+        return
+    with bootstrap() as system:
+        build_server(system.uow).run("stdio")
 
 
 def _logs_to_stderr() -> None:

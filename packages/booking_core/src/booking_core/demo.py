@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from booking_core.services import catalog
+from booking_core.services import business
 from booking_core.services.unit_of_work import UnitOfWork
 
 DEMO_SERVICES = [
@@ -59,7 +59,7 @@ DEMO_PROVIDERS = [
 
 def is_empty(uow: UnitOfWork) -> bool:
     with uow.begin() as tx:
-        return not tx.repo.list_providers(active_only=False) and not tx.repo.list_services(
+        return not tx.catalog.list_providers(active_only=False) and not tx.catalog.list_services(
             active_only=False
         )
 
@@ -68,7 +68,7 @@ def load_demo_business(uow: UnitOfWork) -> None:
     """Create the demo services, providers, offerings and hours."""
     service_ids = {}
     for name, description, minutes, buffer, price in DEMO_SERVICES:
-        service = catalog.create_service(
+        service = business.create_service(
             uow,
             name=name,
             description=description,
@@ -78,6 +78,6 @@ def load_demo_business(uow: UnitOfWork) -> None:
         )
         service_ids[name] = service.id
     for name, title, offered, hours in DEMO_PROVIDERS:
-        provider = catalog.create_provider(uow, name, title)
-        catalog.set_provider_services(uow, provider.id, [(service_ids[s], None) for s in offered])
-        catalog.set_working_hours(uow, provider.id, list(hours))
+        provider = business.create_provider(uow, name, title)
+        business.set_provider_services(uow, provider.id, [(service_ids[s], None) for s in offered])
+        business.set_working_hours(uow, provider.id, list(hours))

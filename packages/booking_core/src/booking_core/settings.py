@@ -40,6 +40,8 @@ class BookingSettings(BaseSettings):
     # Entry-point settings (read by http_api / ai_tools, kept here so there is one settings object).
     rate_limit_per_minute: int = Field(default=30, ge=0)
     admin_token: str | None = None
+    # Server secret for derived tokens (booking_core.secret_key); required on PostgreSQL.
+    secret_key: str | None = None
     ai_token: str | None = None
     caller_header: str = "X-Caller-Number"
     allowed_hosts: str = ""

@@ -1,8 +1,10 @@
 """The FastAPI application factory.
 
-``create_app`` builds a fresh app each call; everything it needs lives on ``app.state``
-(``settings``, ``uow``, ``rate_limiter``) and reaches the routes through ``Depends`` providers
-(``http_api.deps``). Routes are thin: parse, call booking_core, map the error, return.
+``create_app`` builds a fresh app each call over booking_core's ``bootstrap`` (the one place that
+wires the settings, engine, unit of work and dispatcher); everything it needs lives on
+``app.state`` (``system``, ``settings``, ``uow``, ``rate_limiter``) and reaches the routes through
+``Depends`` providers (``http_api.deps``). Routes are thin: parse, call booking_core, map the
+error, return.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from ai_tools.http import mcp_http_app
-from booking_core import BookingSettings, Clock, UnitOfWork, system_clock
-from booking_core.adapters.database import create_database_engine
-from booking_core.notify import start_background_dispatcher
+from booking_core import BookingSettings, Clock, bootstrap, system_clock
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -57,10 +57,11 @@ def create_app(
     clock: Clock | None = None,
     engine: sa.Engine | None = None,
 ) -> FastAPI:
-    settings = settings or BookingSettings()
-    owns_engine = engine is None
-    engine = engine or create_database_engine(settings.database_url)
-    uow = UnitOfWork(settings, engine=engine, clock=clock or system_clock)
+    """The app over ``bootstrap(settings, engine=engine, clock=clock)``; an ``engine`` passed in
+    stays the caller's to dispose. Raises ``MissingSecretKey`` on PostgreSQL without
+    ``BOOKING_SECRET_KEY``."""
+    system = bootstrap(settings, engine=engine, clock=clock or system_clock)
+    settings, uow = system.settings, system.uow
     mcp = McpEndpoint(lambda: mcp_http_app(uow, settings))
 
     @asynccontextmanager
@@ -69,11 +70,10 @@ def create_app(
             # A route's ASGI app has no lifespan of its own: the parent runs the MCP session
             # manager.
             await stack.enter_async_context(mcp.running())
-            stop = start_background_dispatcher(uow)
+            stop = system.start_dispatcher()
             stack.push_async_callback(run_in_threadpool, stop)
             yield
-        if owns_engine:
-            engine.dispose()
+        system.close()
 
     app = FastAPI(
         title="Hello Gorgeous Med Spa — booking API",
@@ -84,6 +84,7 @@ def create_app(
         docs_url=None,  # served below from local files: nothing loads from a CDN at run time
         redoc_url=None,
     )
+    app.state.system = system
     app.state.settings = settings
     app.state.uow = uow
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)

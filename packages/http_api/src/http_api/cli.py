@@ -16,16 +16,26 @@ from typing import TextIO
 
 import sqlalchemy as sa
 from ai_tools.server import run_stdio
-from booking_core import BookingSettings, UnitOfWork
-from booking_core.adapters.database import create_database_engine
-from booking_core.demo import is_empty, load_demo_business
-from booking_core.migrations import current_revision, head_revision, is_up_to_date, upgrade
-from booking_core.notify import run_dispatcher
+from booking_core import (
+    BookingSettings,
+    BookingSystem,
+    MissingSecretKey,
+    bootstrap,
+    current_revision,
+    head_revision,
+    is_empty,
+    is_up_to_date,
+    load_demo_business,
+    upgrade,
+)
 from pydantic import ValidationError
 
 from http_api.request_log import configure_logging
 
 APP_FACTORY = "http_api.app:create_app_from_env"
+GENERATE_SECRET = '`python -c "import secrets; print(secrets.token_urlsafe(32))"`'
+#: Seconds a worker of `booking serve --workers N` may take to start before uvicorn gives up on it.
+WORKER_HEALTHCHECK_TIMEOUT = 30
 
 
 class CommandError(Exception):
@@ -44,6 +54,15 @@ def _settings() -> BookingSettings:
         raise CommandError(f"invalid settings: {problems}") from None
 
 
+def _system(settings: BookingSettings, require_secret: bool = True) -> BookingSystem:
+    """``bootstrap(settings)``; a missing ``BOOKING_SECRET_KEY`` (PostgreSQL) is a refusal.
+    ``require_secret=False``: maintenance that derives no token (schema, demo business)."""
+    try:
+        return bootstrap(settings, require_secret=require_secret)
+    except MissingSecretKey as error:
+        raise CommandError(str(error)) from None
+
+
 def _database_path(settings: BookingSettings) -> str:
     return sa.engine.make_url(settings.database_url).database or ":memory:"
 
@@ -55,31 +74,25 @@ def _describe(settings: BookingSettings) -> str:
 def _prepare_embedded(settings: BookingSettings, out: TextIO) -> None:
     """SQLite: migrate, and load the demo business into an empty database."""
     upgrade(settings.database_url)
-    engine = create_database_engine(settings.database_url)
-    try:
-        uow = UnitOfWork(settings, engine=engine)
-        if is_empty(uow):
-            load_demo_business(uow)
+    # Also makes the server secret kept beside the database file, once, before any worker starts.
+    with _system(settings) as system:
+        if is_empty(system.uow):
+            load_demo_business(system.uow)
             print("Loaded the demo business into the empty database.", file=out)
-    finally:
-        engine.dispose()
     print(f"Embedded database: {_database_path(settings)}", file=out)
 
 
 def _check_schema(settings: BookingSettings, migrate: bool, out: TextIO) -> None:
     """PostgreSQL: refuse an unmigrated or outdated schema unless asked to migrate."""
-    engine = create_database_engine(settings.database_url)
-    try:
+    with _system(settings, require_secret=False) as system:
         try:
-            current_ok = is_up_to_date(engine)
-            current = current_revision(engine)
+            current_ok = is_up_to_date(system.engine)
+            current = current_revision(system.engine)
         except sa.exc.OperationalError as error:
             raise CommandError(
                 f"cannot reach the database {_describe(settings)}: "
                 f"{str(error.orig or error).splitlines()[0]}"
             ) from None
-    finally:
-        engine.dispose()
     if current_ok:
         return
     head = head_revision(settings.database_url)
@@ -112,8 +125,7 @@ def _ensure_tokens(settings: BookingSettings, out: TextIO) -> None:
     if not settings.is_sqlite:
         names = " and ".join(env for _, env in missing)
         raise CommandError(
-            f"{names} must be set to serve on PostgreSQL (generate one with "
-            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`).'
+            f"{names} must be set to serve on PostgreSQL (generate one with {GENERATE_SECRET})."
         )
     print(
         "Generated access tokens for this run (set them in the environment to keep them):",
@@ -127,23 +139,49 @@ def _ensure_tokens(settings: BookingSettings, out: TextIO) -> None:
         print(f"  {env}={token}", file=out)
 
 
-def _open_uow(settings: BookingSettings) -> UnitOfWork:
-    return UnitOfWork(settings, engine=create_database_engine(settings.database_url))
+def _ensure_secret_key(settings: BookingSettings) -> None:
+    """PostgreSQL: require BOOKING_SECRET_KEY. The embedded database keeps a generated one in
+    ``<database file>.secret`` (made by ``_prepare_embedded``)."""
+    if settings.is_sqlite or settings.secret_key:
+        return
+    raise CommandError(
+        "BOOKING_SECRET_KEY must be set to serve on PostgreSQL: clients' manage links are derived "
+        "from it, so keep the same one across restarts and workers (generate one with "
+        f"{GENERATE_SECRET})."
+    )
+
+
+def _http_url(host: str, port: int) -> str:
+    """``http://host:port``, with an IPv6 address in brackets."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _local_base_url(host: str, port: int) -> str:
+    """The server's URL for a browser on this machine: a wildcard address becomes 127.0.0.1."""
+    return _http_url("127.0.0.1" if host in ("0.0.0.0", "::", "") else host, port)
 
 
 # --- commands ---------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    base_url = _local_base_url(args.host, args.port)
     if not os.environ.get("BOOKING_PUBLIC_BASE_URL"):
         # Links in messages and feed URLs point at this server unless told otherwise; workers
         # inherit the environment.
-        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-        os.environ["BOOKING_PUBLIC_BASE_URL"] = f"http://{host}:{args.port}"
+        os.environ["BOOKING_PUBLIC_BASE_URL"] = base_url
     settings = _settings()
     _prepare_database(settings, args.migrate, sys.stdout)
     _ensure_tokens(settings, sys.stdout)
-    print(f"Serving on http://{args.host}:{args.port} with {args.workers} worker(s).", flush=True)
+    _ensure_secret_key(settings)
+    print(
+        f"Serving on {_http_url(args.host, args.port)} with {args.workers} worker(s):\n"
+        f"  booking page  {base_url}/\n"
+        f"  admin         {base_url}/admin\n"
+        f"  API docs      {base_url}/docs\n"
+        f"  MCP endpoint  {base_url}/mcp",
+        flush=True,
+    )
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -153,6 +191,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         access_log=False,  # our own request log line leaves the query string out
         log_level="info",
         proxy_headers=True,
+        # uvicorn kills a worker that has not answered its start-up health check in 5 s; under
+        # load (or with several workers on few cores) importing the app takes longer.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
     )
 
 
@@ -167,22 +208,20 @@ def cmd_demo_load(_args: argparse.Namespace) -> None:
     _prepare_database(settings, migrate=False, out=sys.stdout)
     if settings.is_sqlite:
         return  # _prepare_embedded loaded it if the database was empty
-    uow = _open_uow(settings)
-    try:
-        if not is_empty(uow):
+    with _system(settings, require_secret=False) as system:
+        if not is_empty(system.uow):
             print("The database already holds a business; nothing loaded.")
             return
-        load_demo_business(uow)
+        load_demo_business(system.uow)
         print(f"Loaded the demo business into {_describe(settings)}.")
-    finally:
-        uow.engine.dispose()
 
 
 def cmd_mcp(_args: argparse.Namespace) -> None:
     # stdout carries the MCP protocol only: every message of ours goes to stderr.
     settings = _settings()
     _prepare_database(settings, migrate=False, out=sys.stderr)
-    run_stdio(_open_uow(settings))
+    with _system(settings) as system:
+        run_stdio(system.uow)
 
 
 def cmd_notify_run(args: argparse.Namespace) -> None:
@@ -191,13 +230,11 @@ def cmd_notify_run(args: argparse.Namespace) -> None:
         _check_schema(settings, migrate=False, out=sys.stdout)
     else:
         _prepare_embedded(settings, sys.stdout)
-    uow = _open_uow(settings)
-    try:
-        report = run_dispatcher(uow, once=args.once)
-    except KeyboardInterrupt:
-        return
-    finally:
-        uow.engine.dispose()
+    with _system(settings) as system:
+        try:
+            report = system.run_dispatcher(once=args.once)
+        except KeyboardInterrupt:
+            return
     if args.once:
         print(report)
 

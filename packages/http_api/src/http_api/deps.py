@@ -5,8 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from booking_core import BookingSettings, UnitOfWork
-from booking_core.errors import RateLimited, Unauthorized
+from booking_core import BookingSettings, RateLimited, Unauthorized, UnitOfWork
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from booking_core.errors import ERROR_HTTP_STATUS, BookingError, RateLimited, ServiceUnavailable
-from booking_core.services.booking_log import loggable
+from booking_core import (
+    ERROR_HTTP_STATUS,
+    BookingError,
+    RateLimited,
+    ServiceUnavailable,
+    loggable,
+)
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse

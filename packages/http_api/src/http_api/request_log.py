@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 
-from booking_core.services.booking_log import loggable
+from booking_core import loggable
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -10,14 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
-from booking_core.domain.contact import mask_phone
-from booking_core.domain.model import MAX_ID, Appointment, Provider, Service, Slot, TimeOff
-from booking_core.domain.text import (
+from booking_core import (
     MAX_CATALOG_NAME,
     MAX_CLIENT_NAME,
     MAX_EMAIL,
+    MAX_ID,
     MAX_NOTES,
+    Appointment,
+    Provider,
+    Service,
+    Slot,
+    TimeOff,
     is_storable_text,
+    mask_phone,
 )
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 

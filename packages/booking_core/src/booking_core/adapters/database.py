@@ -1,88 +1,35 @@
-"""Engine set-up for both engines.
+"""Engines for both databases, and psycopg's pipeline mode for the booking transaction.
 
 SQLite: WAL, a busy timeout, foreign keys, and write transactions that begin with
 ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe) so the check and the insert of
 concurrent writers are serialized by the database's write lock. Read transactions stay deferred.
+
+PostgreSQL: a booking transaction may run in psycopg's pipeline mode (``pipelined``): statements
+whose rows nobody reads yet (BEGIN, the advisory locks, the writes, COMMIT) travel together with
+the next statement whose rows are read, instead of one round trip each.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from functools import partial
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from booking_core.adapters.compiled import (
-    forget_prepared,
-    is_read_only,
-    mark_written,
-    restore_transactions,
-    translated_error,
-)
-
-#: Execution option marking a connection whose transaction will write.
+#: Execution option marking a connection whose transaction will write (SQLite: BEGIN IMMEDIATE).
 WRITE_OPTION = "booking_write"
-
-
-def _note_writes(connection: sa.Connection, _cursor: Any, statement: str, *_: Any) -> None:
-    if not is_read_only(statement):
-        mark_written(connection)
-
-
-def install_hooks(engine: sa.Engine) -> None:
-    """Install what the unit of work needs on any engine, once (it may come from elsewhere
-    than ``create_database_engine``):
-
-    - note which transactions run anything but a SELECT through SQLAlchemy (the compiled hot
-      path notes its own), so one that wrote nothing can end without a ROLLBACK;
-    - PostgreSQL: hand connections back to the pool out of the autocommit mode a pipelined
-      transaction uses to send its own BEGIN; forget which statements the pipeline's scripts
-      prepared when psycopg may have deallocated them (it does on ROLLBACK); parse JSON from
-      the connection's encoding.
-    """
-    listeners: list[tuple[str, Any]] = [("before_cursor_execute", _note_writes)]
-    if is_postgresql(engine):
-        listeners += [
-            ("connect", _load_json_in_connection_encoding),
-            ("checkin", _restore_on_checkin),
-            ("rollback", _forget_prepared_statements),
-            ("reset", _forget_before_reset),
-        ]
-    for name, listener in listeners:
-        if not event.contains(engine, name, listener):
-            event.listen(engine, name, listener)
-
-
-def end_failed_transaction(connection: sa.Connection) -> None:
-    """After a COMMIT that failed, end the transaction the driver is still in.
-
-    In a PostgreSQL pipeline an error of a statement sent before COMMIT first surfaces at the
-    COMMIT, which the server then skips: SQLAlchemy marks its transaction inactive, but the
-    driver is still inside the failed one and the pool would hand it on broken."""
-    if connection.invalidated or connection.closed:
-        return
-    driver: Any = connection.connection.driver_connection
-    if is_postgresql(connection):
-        pending = driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-    else:
-        pending = driver.in_transaction
-    if pending:
-        forget_prepared(driver)
-        try:
-            driver.rollback()
-        except Exception:  # a connection that cannot roll back is not reused
-            connection.invalidate()
+#: Execution option of a statement whose rows are never read (PostgreSQL: the advisory locks):
+#: inside a pipeline it travels with the next statement instead of costing a round trip.
+ROWS_UNREAD_OPTION = "booking_rows_unread"
+_PIPELINE = "booking_pipeline"
 
 
 def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)
     # No pre-ping (a round trip per transaction): a connection the server dropped is
     # invalidated on first use and the unit of work retries the transaction on a new one.
@@ -92,33 +39,69 @@ def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = sa.create_engine(url, **kwargs)
-    install_hooks(engine)
+    allow_pipelines(engine)
     return engine
 
 
-def _load_json_in_connection_encoding(driver: Any, _record: Any) -> None:
-    # psycopg hands json.loads the raw bytes, which it then sniffs for a UTF encoding: the
-    # batched booking reads are one JSON value of a few kilobytes per booking.
-    psycopg.types.json.set_json_loads(partial(_json_from_bytes, driver.info.encoding), driver)
+def allow_pipelines(engine: sa.Engine) -> None:
+    """Let ``pipelined`` work on this engine (any engine, wherever it was made), once."""
+    if is_postgresql(engine) and not event.contains(
+        engine, "after_cursor_execute", _read_rows_in_pipeline
+    ):
+        event.listen(engine, "after_cursor_execute", _read_rows_in_pipeline)
 
 
-def _json_from_bytes(encoding: str, data: str | bytes) -> Any:
-    return json.loads(data.decode(encoding) if isinstance(data, bytes) else data)
+def end_failed_transaction(connection: sa.Connection) -> None:
+    """After a COMMIT that failed, end the transaction the driver may still be in.
+
+    In a pipeline, an error of a statement queued before COMMIT surfaces at the COMMIT, which
+    the server then skips; SQLAlchemy counts its transaction as ended, and the pool would hand
+    the connection on inside the failed one. (The driver's rollback does nothing when idle.)"""
+    if connection.invalidated or connection.closed:
+        return
+    try:
+        connection.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
+    except Exception:  # a connection that cannot roll back is not reused
+        connection.invalidate()
 
 
-def _restore_on_checkin(driver: Any, _record: Any) -> None:
-    restore_transactions(driver)
+def is_postgresql(bind: sa.Engine | sa.Connection) -> bool:
+    return bind.dialect.name == "postgresql"
 
 
-def _forget_before_reset(driver: Any, *_: Any) -> None:
-    # The pool rolls back what a returning connection left open.
-    if driver is not None and driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        forget_prepared(driver)
+@contextmanager
+def pipelined(connection: sa.Connection) -> Iterator[None]:
+    """PostgreSQL: run what is executed inside in psycopg's pipeline mode. Elsewhere nothing."""
+    if not is_postgresql(connection) or _PIPELINE in connection.info:
+        yield
+        return
+    driver: Any = connection.connection.driver_connection
+    info = connection.info  # kept: a connection the server dropped cannot be asked again
+    with driver.pipeline() as pipeline:
+        info[_PIPELINE] = pipeline
+        try:
+            yield
+        finally:
+            info.pop(_PIPELINE, None)
 
 
-def _forget_prepared_statements(connection: sa.Connection) -> None:
-    if not connection.invalidated and not connection.closed:
-        forget_prepared(connection.connection.driver_connection)
+def _read_rows_in_pipeline(
+    connection: sa.Connection,
+    _cursor: Any,
+    _statement: str,
+    _params: Any,
+    context: Any,
+    _many: bool,
+) -> None:
+    """In a pipeline, a statement's rows exist only once the server has answered; SQLAlchemy
+    reads the result's columns as soon as the statement is executed, so a statement that
+    returns rows syncs the pipeline here (one round trip, carrying all that was queued)."""
+    pipeline = connection.info.get(_PIPELINE)
+    if pipeline is None or context.execution_options.get(ROWS_UNREAD_OPTION):
+        return
+    returning = context.compiled is not None and context.compiled.effective_returning
+    if not context.is_crud or returning:
+        pipeline.sync()
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> sa.Engine:
@@ -143,19 +126,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        # Straight on the driver: this runs for every transaction.
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        statement = (
-            "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "BEGIN"
-        )
-        try:
-            driver.execute(statement)
-        except sqlite3.Error as error:  # e.g. still locked after the busy timeout
-            raise translated_error(connection, statement, error) from error
+        write = connection.get_execution_options().get(WRITE_OPTION)
+        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        # SQLAlchemy's pysqlite recipe; a database still locked after the busy timeout
+        # surfaces as an OperationalError the unit of work retries.
+        connection.exec_driver_sql(statement)
 
     return engine
-
-
-def is_postgresql(engine: sa.Engine | sa.Connection) -> bool:
-    return engine.dialect.name == "postgresql"

@@ -222,13 +222,11 @@ idempotency_records = sa.Table(
     "idempotency_records",
     metadata,
     sa.Column("operation", sa.String(20), primary_key=True),
-    # The key itself is never stored: its hash finds the record, and the key (which only the
-    # caller knows) unlocks the manage token kept for the replay.
+    # The key itself is never stored: its hash finds the record.
     sa.Column("key_hash", sa.String(64), primary_key=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("appointment_id", sa.String(36), nullable=False),
     sa.Column("result", sa.JSON, nullable=False),
-    sa.Column("sealed_token", sa.String(64), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Index("ix_idempotency_records_expires", "expires_at"),

@@ -33,9 +33,17 @@ from booking_core.notify.senders import (
     build_senders,
     default_outbox_file,
 )
-from booking_core.notify.status import NotificationRecord, count_by_status, list_notifications
+from booking_core.notify.status import (
+    MAX_LIST as MAX_NOTIFICATIONS_LISTED,
+)
+from booking_core.notify.status import (
+    NotificationRecord,
+    count_by_status,
+    list_notifications,
+)
 
 __all__ = [
+    "MAX_NOTIFICATIONS_LISTED",
     "DispatchReport",
     "Dispatcher",
     "FeedToken",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from booking_core import BookingSettings, UnitOfWork
-from booking_core.notify.dispatcher import run_dispatcher
+from booking_core.bootstrap import bootstrap
 from booking_core.notify.senders import NotifyConfigError
+from booking_core.secret_key import MissingSecretKey
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,15 +22,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--once", action="store_true", help="send what is due now, then exit")
     args = parser.parse_args(argv)
 
-    uow = UnitOfWork(BookingSettings())
     try:
-        # run_dispatcher stops cleanly on SIGTERM / Ctrl-C by itself.
-        report = run_dispatcher(uow, once=args.once)
+        system = bootstrap()
+    except MissingSecretKey as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        # The dispatcher stops cleanly on SIGTERM / Ctrl-C by itself.
+        report = system.run_dispatcher(once=args.once)
     except NotifyConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
-        uow.engine.dispose()
+        system.close()
     print(report)
     return 0
 

@@ -34,10 +34,8 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
-import sqlalchemy as sa
 from loguru import logger
 
-from booking_core.adapters import tables as t
 from booking_core.domain.model import AppointmentStatus
 from booking_core.notify.senders import (
     OutgoingMessage,
@@ -47,15 +45,13 @@ from booking_core.notify.senders import (
     masked_recipient,
     redact,
 )
-from booking_core.services.booking import purge_expired_idempotency_records
+from booking_core.services.idempotency import purge_expired_idempotency_records
 from booking_core.services.outbox import REMINDER
+from booking_core.services.tokens import render_message
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
 #: The longest wait between two attempts of one message.
 MAX_BACKOFF = timedelta(hours=1)
-
-_n = t.notifications
-_a = t.appointments
 
 
 @dataclass
@@ -121,10 +117,7 @@ class Dispatcher:
         """A cheap read: is there anything to claim? (Saves idle pollers a write transaction.)"""
         now = self.uow.now()
         with self.uow.begin() as tx:
-            found = tx.repo.connection.execute(
-                sa.select(_n.c.id).where(self._due(now)).limit(1)
-            ).first()
-        return found is not None
+            return tx.outbox.has_due(now, self.claim_timeout)
 
     def dispatch_due(self, stop: threading.Event | None = None) -> DispatchReport:
         """Claim and send batches until nothing is due (or ``stop`` is set)."""
@@ -147,59 +140,40 @@ class Dispatcher:
             self.senders.close()
 
     # --- claiming ----------------------------------------------------------------------------
-    def _due(self, now: datetime) -> sa.ColumnElement[bool]:
-        return sa.or_(
-            sa.and_(_n.c.status == "pending", _n.c.due_at <= now),
-            sa.and_(_n.c.status == "sending", _n.c.claimed_at < now - self.claim_timeout),
-        )
-
     def claim(self, report: DispatchReport | None = None) -> list[_Claimed]:
         """Mark up to a batch of due messages ``sending`` for this dispatcher, and commit."""
         report = report if report is not None else DispatchReport()
 
         def work(tx: Transaction) -> list[_Claimed]:
-            connection, now = tx.repo.connection, self.uow.now()
-            pick = (
-                sa.select(_n.c.id)
-                .where(self._due(now))
-                .order_by(_n.c.due_at, _n.c.id)
-                .limit(self.batch_size)
-            )
-            if tx.repo.is_postgresql:
-                pick = pick.with_for_update(skip_locked=True)
-            ids = list(connection.execute(pick).scalars())
-            if not ids:
-                return []
-            rows = connection.execute(
-                sa.select(
-                    _n,
-                    _a.c.status.label("appointment_status"),
-                    _a.c.start_at.label("appointment_start"),
-                )
-                .select_from(_n.outerjoin(_a, _a.c.id == _n.c.appointment_id))
-                .where(_n.c.id.in_(ids))
-                .order_by(_n.c.due_at, _n.c.id)
-            ).all()
+            now = self.uow.now()
             claimed: list[_Claimed] = []
-            for row in rows:
-                if row.status == "sending" and not self._take_over(connection, row, now, report):
+            for row in tx.outbox.due(now, self.claim_timeout, self.batch_size):
+                if row.status == "sending" and not self._take_over(tx, row, now, report):
                     continue
-                connection.execute(
-                    sa.update(_n)
-                    .where(_n.c.id == row.id)
-                    .values(
-                        status="sending",
-                        claimed_by=self.worker_id,
-                        claimed_at=now,
-                        attempts=_n.c.attempts + 1,
-                    )
-                )
-                claimed.append(_claimed(row, now))
+                tx.outbox.claim(row.id, self.worker_id, now)
+                claimed.append(self._claimed(row, now))
             return claimed
 
         return self.uow.run(work)
 
-    def _take_over(self, connection: sa.Connection, row: Any, now: datetime, report: Any) -> bool:
+    def _claimed(self, row: Any, now: datetime) -> _Claimed:
+        body = render_message(row.body, row.appointment_id, self.uow.settings, self.uow.secret)
+        return _Claimed(
+            message=OutgoingMessage(
+                id=row.id,
+                kind=row.kind,
+                channel=row.channel,
+                recipient=row.recipient,
+                subject=row.subject,
+                body=body,
+            ),
+            attempts=row.attempts + 1,
+            claimed_at=now,
+            appointment_status=row.appointment_status,
+            appointment_start=row.appointment_start,
+        )
+
+    def _take_over(self, tx: Transaction, row: Any, now: datetime, report: Any) -> bool:
         """A claim that outlived its timeout: its dispatcher died (or hung) while sending."""
         report.reclaimed += 1
         if row.attempts >= self.max_attempts:
@@ -207,11 +181,7 @@ class Dispatcher:
                 f"dispatcher {row.claimed_by} stopped while sending (attempt {row.attempts}); "
                 "attempts used up: it may or may not have been delivered"
             )
-            connection.execute(
-                sa.update(_n)
-                .where(_n.c.id == row.id)
-                .values(status="failed", last_error=error, claimed_by=None)
-            )
+            tx.outbox.fail(row.id, error)
             report.failed += 1
             _log_failed(row.id, row.kind, row.channel, error)
             return False
@@ -228,20 +198,7 @@ class Dispatcher:
     def _give_back(self, ids: list[int]) -> None:
         """Claimed but not attempted: back to pending, the attempt not counted."""
 
-        def work(tx: Transaction) -> None:
-            tx.repo.connection.execute(
-                sa.update(_n)
-                .where(_n.c.id.in_(ids), _n.c.status == "sending")
-                .where(_n.c.claimed_by == self.worker_id)
-                .values(
-                    status="pending",
-                    claimed_by=None,
-                    claimed_at=None,
-                    attempts=_n.c.attempts - 1,
-                )
-            )
-
-        self.uow.run(work)
+        self.uow.run(lambda tx: tx.outbox.give_back(ids, self.worker_id))
 
     # --- sending and recording ---------------------------------------------------------------
     def _deliver(self, item: _Claimed, report: DispatchReport) -> None:
@@ -307,18 +264,7 @@ class Dispatcher:
         _log_failed(message.id, message.kind, message.channel, error, attempts=item.attempts)
 
     def _record(self, message_id: int, **values: Any) -> None:
-        def work(tx: Transaction) -> int:
-            return tx.repo.connection.execute(
-                sa.update(_n)
-                .where(
-                    _n.c.id == message_id,
-                    _n.c.status == "sending",
-                    _n.c.claimed_by == self.worker_id,
-                )
-                .values(**values)
-            ).rowcount
-
-        if self.uow.run(work) == 0:
+        if not self.uow.run(lambda tx: tx.outbox.record(message_id, self.worker_id, values)):
             # Only possible when this dispatcher overran its claim and another took it over.
             logger.warning(
                 "[notify] message #{} was taken over by another dispatcher; outcome {} not "
@@ -326,23 +272,6 @@ class Dispatcher:
                 message_id,
                 values.get("status"),
             )
-
-
-def _claimed(row: Any, now: datetime) -> _Claimed:
-    return _Claimed(
-        message=OutgoingMessage(
-            id=row.id,
-            kind=row.kind,
-            channel=row.channel,
-            recipient=row.recipient,
-            subject=row.subject,
-            body=row.body,
-        ),
-        attempts=row.attempts + 1,
-        claimed_at=now,
-        appointment_status=row.appointment_status,
-        appointment_start=row.appointment_start,
-    )
 
 
 def _backoff(base_seconds: float, attempts: int) -> timedelta:

@@ -13,13 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-import sqlalchemy as sa
 
-from booking_core.adapters import tables as t
 from booking_core.domain.model import Appointment, AppointmentStatus, Provider
 from booking_core.domain.timezones import local_day_bounds
 from booking_core.errors import NotFound
-from booking_core.services.requests import hash_secret
+from booking_core.services.tokens import hash_secret
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 from booking_core.settings import APP_NAME, BookingSettings
 
@@ -46,7 +44,7 @@ def feed_url(settings: BookingSettings, provider_id: int, token: str) -> str:
 
 
 def _provider(tx: Transaction, provider_id: int) -> Provider:
-    provider = tx.repo.get_provider(provider_id)
+    provider = tx.catalog.get_provider(provider_id)
     if provider is None:
         raise NotFound("We could not find that provider.", resource="provider")
     return provider
@@ -59,14 +57,7 @@ def issue_feed_token(uow: UnitOfWork, provider_id: int) -> FeedToken:
 
     def work(tx: Transaction) -> None:
         _provider(tx, provider_id)
-        feeds = t.provider_feed_tokens
-        connection = tx.repo.connection
-        connection.execute(sa.delete(feeds).where(feeds.c.provider_id == provider_id))
-        connection.execute(
-            sa.insert(feeds).values(
-                provider_id=provider_id, token_hash=hash_secret(token), created_at=now
-            )
-        )
+        tx.catalog.replace_feed_token(provider_id, hash_secret(token), now)
 
     uow.run(work)
     return FeedToken(provider_id, token, feed_url(uow.settings, provider_id, token), now)
@@ -77,11 +68,7 @@ def revoke_feed_token(uow: UnitOfWork, provider_id: int) -> bool:
 
     def work(tx: Transaction) -> bool:
         _provider(tx, provider_id)
-        feeds = t.provider_feed_tokens
-        result = tx.repo.connection.execute(
-            sa.delete(feeds).where(feeds.c.provider_id == provider_id)
-        )
-        return bool(result.rowcount)
+        return tx.catalog.delete_feed_token(provider_id)
 
     return uow.run(work)
 
@@ -94,14 +81,11 @@ def provider_feed(uow: UnitOfWork, provider_id: int, token: str | None) -> bytes
     today = now.astimezone(uow.tz).date()
     _, window_end = local_day_bounds(today + timedelta(days=uow.settings.horizon_days), uow.tz)
     with uow.begin() as tx:
-        feeds = t.provider_feed_tokens
-        stored = tx.repo.connection.execute(
-            sa.select(feeds.c.token_hash).where(feeds.c.provider_id == provider_id)
-        ).scalar_one_or_none()
+        stored = tx.catalog.feed_token_hash(provider_id)
         if not token or stored is None or not hmac.compare_digest(hash_secret(token), stored):
             raise NotFound("We could not find that calendar.", resource="calendar")
         provider = _provider(tx, provider_id)
-        appointments = tx.repo.appointments_between(window_start, window_end, provider_id)
+        appointments = tx.bookings.appointments_between(window_start, window_end, provider_id)
     calendar = build_calendar(
         uow.settings, provider, appointments, window_start.date(), window_end.date()
     )

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-
-from booking_core.adapters import tables as t
 from booking_core.errors import ValidationFailed
 from booking_core.services.outbox import STATUSES
 from booking_core.services.unit_of_work import UnitOfWork
@@ -48,12 +45,8 @@ def list_notifications(
         raise ValidationFailed(
             f"limit must be between 1 and {MAX_LIST}.", fields={"limit": "out of range"}
         )
-    n = t.notifications
-    query = sa.select(n).order_by(n.c.created_at.desc(), n.c.id.desc()).limit(limit)
-    if status is not None:
-        query = query.where(n.c.status == status)
     with uow.begin() as tx:
-        rows = tx.repo.connection.execute(query).all()
+        rows = tx.outbox.messages(status, limit)
     tz = uow.tz
 
     def local(value: datetime | None) -> datetime | None:
@@ -82,11 +75,6 @@ def list_notifications(
 
 
 def count_by_status(uow: UnitOfWork) -> dict[str, int]:
-    n = t.notifications
     with uow.begin() as tx:
-        rows = tx.repo.connection.execute(
-            sa.select(n.c.status, sa.func.count()).group_by(n.c.status)
-        ).all()
-    counts = dict.fromkeys(STATUSES, 0)
-    counts.update({row[0]: int(row[1]) for row in rows})
-    return counts
+        found = tx.outbox.count_by_status()
+    return {**dict.fromkeys(STATUSES, 0), **found}

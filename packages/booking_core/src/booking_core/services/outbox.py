@@ -6,16 +6,12 @@ the dispatcher's job (``booking_core.notify``). Messages never carry treatment n
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import sqlalchemy as sa
-
-from booking_core.adapters import tables as t
-from booking_core.adapters.repository import Repository
-from booking_core.domain.model import Appointment, EventKind
-from booking_core.services.requests import hash_secret
+from booking_core.domain.model import Appointment
+from booking_core.services.tokens import MANAGE_LINK
+from booking_core.services.unit_of_work import Transaction
 from booking_core.settings import BookingSettings
 
 Change = Literal["created", "cancelled", "rescheduled"]
@@ -49,18 +45,12 @@ def when_text(instant: datetime, settings: BookingSettings) -> str:
     )
 
 
-def manage_link(settings: BookingSettings, appointment_id: str, token: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/booking/{appointment_id}#token={token}"
-
-
 def _first_name(appointment: Appointment) -> str:
     parts = appointment.client.name.split()
     return parts[0] if parts else ""
 
 
-def _client_text(
-    change: str, appointment: Appointment, settings: BookingSettings, token: str | None
-) -> str:
+def _client_text(change: str, appointment: Appointment, settings: BookingSettings) -> str:
     when = when_text(appointment.start, settings)
     who = f"{appointment.service_name} with {appointment.provider_name}"
     first = _first_name(appointment)
@@ -73,8 +63,9 @@ def _client_text(
         text = f"{greeting}your {who} at {settings.business_name} on {when} is cancelled."
     else:  # reminder
         text = f"{greeting}a reminder of your {who} at {settings.business_name} on {when}."
-    if change != "cancelled" and token:
-        text += f" View, move or cancel: {manage_link(settings, appointment.id, token)}"
+    if change != "cancelled":
+        # The link is rendered when the message is sent: no token is stored in its text.
+        text += f" View, move or cancel: {MANAGE_LINK}"
     return text + f" Questions? Call {settings.business_phone}."
 
 
@@ -120,69 +111,28 @@ def _add(
     )
 
 
-def _known_manage_token(repo: Repository, appointment_id: str) -> str | None:
-    """The client's manage token, recovered from a message already queued for this appointment.
-
-    Only its hash is stored with the appointment, and a reschedule by the admin or the AI does not
-    know it; the client's confirmation carried the link, so the moved reminder can carry it too.
-    """
-    n, a = t.notifications, t.appointments
-    stored_hash = repo.connection.execute(
-        sa.select(a.c.manage_token_hash).where(a.c.id == appointment_id)
-    ).scalar_one_or_none()
-    if not stored_hash:
-        return None
-    bodies = repo.connection.execute(
-        sa.select(n.c.body)
-        .where(n.c.appointment_id == appointment_id, n.c.kind.in_(CLIENT_KINDS))
-        .order_by(n.c.id.desc())
-    ).scalars()
-    marker = f"/booking/{appointment_id}#token="
-    for body in bodies:
-        if marker not in body:
-            continue
-        candidate: str = body.split(marker, 1)[1].split()[0]
-        if hmac.compare_digest(hash_secret(candidate), stored_hash):
-            return candidate
-    return None
-
-
-def _previous_start(repo: Repository, appointment_id: str) -> datetime | None:
-    """Where a rescheduled appointment was (its history event is written just before this)."""
-    e = t.appointment_events
-    found: datetime | None = repo.connection.execute(
-        sa.select(e.c.old_start)
-        .where(e.c.appointment_id == appointment_id, e.c.kind == EventKind.RESCHEDULED.value)
-        .order_by(e.c.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return found
-
-
 def queue_for_change(
-    repo: Repository,
+    tx: Transaction,
     settings: BookingSettings,
     now: datetime,
     change: Change,
     appointment: Appointment,
-    manage_token: str | None,
+    previous_start: datetime | None = None,
 ) -> None:
-    """Queue the client's text, the owner's notice and (re)schedule the reminder."""
+    """Queue the client's text, the owner's notice and (re)schedule the reminder.
+    ``previous_start``: where a rescheduled appointment was."""
     rows: list[dict[str, Any]] = []
-    if manage_token is None and change == "rescheduled":
-        manage_token = _known_manage_token(repo, appointment.id)
     _add(
         rows,
         appointment,
         CLIENT_KIND[change],
         "sms",
         appointment.client.phone,
-        _client_text(change, appointment, settings, manage_token),
+        _client_text(change, appointment, settings),
         now,
         now,
     )
-    previous = _previous_start(repo, appointment.id) if change == "rescheduled" else None
-    owner_text = _owner_text(change, appointment, settings, previous)
+    owner_text = _owner_text(change, appointment, settings, previous_start)
     if settings.owner_phone:
         _add(rows, appointment, OWNER, "sms", settings.owner_phone, owner_text, now, now)
     if settings.owner_email:
@@ -202,15 +152,7 @@ def queue_for_change(
         )
     if change != "created":
         # The old reminder goes with the old time (or with the cancelled appointment).
-        repo.connection.execute(
-            sa.update(t.notifications)
-            .where(
-                t.notifications.c.appointment_id == appointment.id,
-                t.notifications.c.kind == REMINDER,
-                t.notifications.c.status == "pending",
-            )
-            .values(status="cancelled", last_error=f"appointment {change}")
-        )
+        tx.outbox.cancel_pending(appointment.id, REMINDER, f"appointment {change}")
     if change != "cancelled" and settings.reminder_hours > 0:
         due = appointment.start - timedelta(hours=settings.reminder_hours)
         # No reminder for an appointment that starts sooner than the reminder would go out.
@@ -221,9 +163,8 @@ def queue_for_change(
                 REMINDER,
                 "sms",
                 appointment.client.phone,
-                _client_text("reminder", appointment, settings, manage_token),
+                _client_text("reminder", appointment, settings),
                 due,
                 now,
             )
-    if rows:
-        repo.add_notifications(rows)
+    tx.outbox.add(rows)

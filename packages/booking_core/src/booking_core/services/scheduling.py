@@ -1,4 +1,4 @@
-"""Loading what the availability engine needs from the repository (shared by reads and writes)."""
+"""Loading what the availability engine needs from the stores (shared by reads and writes)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from booking_core.adapters.repository import CalendarData, Repository
+from booking_core.adapters.calendar_store import BlockedTime, Schedule
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.model import (
     MAX_ID,
@@ -18,6 +18,7 @@ from booking_core.domain.model import (
 )
 from booking_core.domain.timezones import local_day_bounds
 from booking_core.errors import Inactive, NotFound, ServiceNotOffered
+from booking_core.services.unit_of_work import Transaction
 from booking_core.settings import BookingSettings
 
 
@@ -43,18 +44,13 @@ def check_ids(service_id: int, provider_id: int | None) -> None:
 
 
 def bookable_offerings(
-    repo: Repository,
-    service_id: int,
-    provider_id: int | None,
-    found: tuple[Service | None, list[tuple[Provider, int | None]]] | None = None,
+    tx: Transaction, schedule: Schedule, provider_id: int | None
 ) -> tuple[Service, list[tuple[Provider, int]]]:
     """The service and the active providers who offer it, each with their duration for it.
 
     With a provider_id, that provider alone, or the reason they cannot take the booking.
-    ``found``: the service and its offerings when already read (``repo.service_offerings``).
     """
-    check_ids(service_id, provider_id)
-    service, offered = found if found is not None else repo.service_offerings(service_id)
+    service, offered = schedule.service, schedule.offered
     if service is None:
         raise NotFound("We could not find that service.", resource="service")
     if not service.active:
@@ -65,7 +61,7 @@ def bookable_offerings(
             raise ServiceNotOffered(f"No provider currently offers {service.name}.")
     else:
         candidates = [(p, minutes) for p, minutes in offered if p.id == provider_id]
-        provider = candidates[0][0] if candidates else repo.get_provider(provider_id)
+        provider = candidates[0][0] if candidates else tx.catalog.get_provider(provider_id)
         if provider is None:
             raise NotFound("We could not find that provider.", resource="provider")
         if not provider.active:
@@ -101,35 +97,37 @@ def calendar_span(settings: BookingSettings, first_day: date, last_day: date) ->
 
 
 def load_calendars(
-    repo: Repository,
+    tx: Transaction,
     settings: BookingSettings,
     now: datetime,
     service: Service,
     providers: Sequence[tuple[Provider, int]],
+    hours: Sequence[WorkingHours],
     first_day: date,
     last_day: date,
 ) -> list[ProviderCalendar]:
     """Each provider's schedule and busy time over local dates [first_day, last_day]."""
     span = calendar_span(settings, first_day, last_day)
     ids = [provider.id for provider, _ in providers]
-    data = repo.calendar_data(ids, span.first, span.last, span.start, span.end)
-    return build_calendars(data, settings, now, service, providers)
+    blocked = tx.calendar.blocked_time(ids, span.first, span.last, span.start, span.end)
+    return build_calendars(hours, blocked, settings, now, service, providers)
 
 
 def build_calendars(
-    data: CalendarData,
+    all_hours: Sequence[WorkingHours],
+    blocked: BlockedTime,
     settings: BookingSettings,
     now: datetime,
     service: Service,
     providers: Sequence[tuple[Provider, int]],
 ) -> list[ProviderCalendar]:
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for entry in data.hours:
+    for entry in all_hours:
         hours[entry.provider_id].append(entry)
     time_off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for absence in data.time_off:
+    for absence in blocked.time_off:
         time_off[absence.provider_id].append((absence.start, absence.end))
-    window = booking_window(settings, now, [c.date for c in data.closures])
+    window = booking_window(settings, now, [c.date for c in blocked.closures])
     return [
         ProviderCalendar(
             ProviderSchedule(
@@ -137,7 +135,7 @@ def build_calendars(
                 duration_minutes=duration,
                 buffer_minutes=service.buffer_minutes,
                 hours=tuple(hours[provider.id]),
-                busy=tuple(data.busy.get(provider.id, ())),
+                busy=tuple(blocked.busy.get(provider.id, ())),
             ),
             time_off[provider.id],
             window,

@@ -4,8 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from booking_core import Requester, WorkingHours, set_appointment_status
-from booking_core.services import catalog
+from booking_core import (
+    MAX_CALENDAR_DAYS,
+    Requester,
+    WorkingHours,
+    booked_during,
+    booked_on_date,
+    calendar,
+    get_working_hours,
+    set_appointment_status,
+    set_provider_services,
+    set_working_hours,
+    update_provider,
+    update_service,
+)
+
+# The routes below are named like these functions (and the names are their operation ids).
+from booking_core import add_closure as core_add_closure
+from booking_core import add_time_off as core_add_time_off
+from booking_core import create_provider as core_create_provider
+from booking_core import create_service as core_create_service
+from booking_core import delete_closure as core_delete_closure
+from booking_core import delete_time_off as core_delete_time_off
+from booking_core import list_closures as core_list_closures
+from booking_core import list_providers as core_list_providers
+from booking_core import list_services as core_list_services
+from booking_core import list_time_off as core_list_time_off
 from fastapi import APIRouter, Depends, Path, Query
 
 from http_api.deps import UowDep, admin_bearer, require_admin
@@ -53,8 +77,6 @@ router = APIRouter(
     dependencies=[Depends(admin_bearer), Depends(require_admin)],
 )
 
-MAX_CALENDAR_DAYS = catalog.MAX_CALENDAR_DAYS
-
 _READ = error_responses(401, 422, 503)
 _LOOKUP = error_responses(401, 404, 422, 503)
 _WRITE = error_responses(401, 404, *WRITE_ERRORS)
@@ -76,11 +98,11 @@ def get_calendar(
     provider_id: Annotated[Id | None, Query()] = None,
 ) -> CalendarOut:
     """All statuses and sources, sorted by start then provider id."""
-    appointments = catalog.calendar(uow, date, days, provider_id)
+    appointments = calendar(uow, date, days, provider_id)
     appointments.sort(key=lambda a: (a.start, a.provider_id))
     providers = {
         p.provider.id: p.provider.name
-        for p in catalog.list_providers(uow)
+        for p in core_list_providers(uow)
         if provider_id is None or p.provider.id == provider_id
     }
     # A provider deactivated since still shows next to their past appointments.
@@ -115,9 +137,7 @@ def post_status(
 # --- providers --------------------------------------------------------------------------------
 def _provider_envelope(uow: UowDep, provider_id: int) -> AdminProviderEnvelope:
     provider = next(
-        p
-        for p in catalog.list_providers(uow, include_inactive=True)
-        if p.provider.id == provider_id
+        p for p in core_list_providers(uow, include_inactive=True) if p.provider.id == provider_id
     )
     return AdminProviderEnvelope(
         provider=admin_provider_out(provider.provider, provider.service_ids)
@@ -134,7 +154,7 @@ def list_providers(uow: UowDep) -> AdminProvidersOut:
     return AdminProvidersOut(
         providers=[
             admin_provider_out(p.provider, p.service_ids)
-            for p in catalog.list_providers(uow, include_inactive=True)
+            for p in core_list_providers(uow, include_inactive=True)
         ]
     )
 
@@ -147,7 +167,7 @@ def list_providers(uow: UowDep) -> AdminProvidersOut:
     summary="Add a provider",
 )
 def create_provider(body: ProviderCreateIn, uow: UowDep) -> AdminProviderEnvelope:
-    provider = catalog.create_provider(uow, body.name, body.title, body.active)
+    provider = core_create_provider(uow, body.name, body.title, body.active)
     return AdminProviderEnvelope(provider=admin_provider_out(provider, []))
 
 
@@ -162,7 +182,7 @@ def patch_provider(
 ) -> AdminProviderEnvelope:
     """`{"active": false}` deactivates; refused with 409 `provider_has_future_bookings` (with
     the count) while they have upcoming booked appointments."""
-    catalog.update_provider(uow, provider_id, **body.model_dump(exclude_unset=True))
+    update_provider(uow, provider_id, **body.model_dump(exclude_unset=True))
     return _provider_envelope(uow, provider_id)
 
 
@@ -175,7 +195,7 @@ def patch_provider(
 def put_provider_services(
     provider_id: ProviderId, body: ProviderServicesIn, uow: UowDep
 ) -> ProviderServicesOut:
-    offerings = catalog.set_provider_services(
+    offerings = set_provider_services(
         uow, provider_id, [(o.service_id, o.duration_minutes) for o in body.services]
     )
     return ProviderServicesOut(
@@ -194,7 +214,7 @@ def put_provider_services(
     summary="A provider's weekly hours",
 )
 def get_hours(provider_id: ProviderId, uow: UowDep) -> HoursOut:
-    return _hours_out(provider_id, catalog.get_working_hours(uow, provider_id))
+    return _hours_out(provider_id, get_working_hours(uow, provider_id))
 
 
 @router.put(
@@ -204,9 +224,7 @@ def get_hours(provider_id: ProviderId, uow: UowDep) -> HoursOut:
     summary="Replace a provider's weekly hours (weekday 0 = Monday, local wall times)",
 )
 def put_hours(provider_id: ProviderId, body: HoursIn, uow: UowDep) -> HoursOut:
-    saved = catalog.set_working_hours(
-        uow, provider_id, [(h.weekday, h.start, h.end) for h in body.hours]
-    )
+    saved = set_working_hours(uow, provider_id, [(h.weekday, h.start, h.end) for h in body.hours])
     return _hours_out(provider_id, saved)
 
 
@@ -226,9 +244,7 @@ def _hours_out(provider_id: int, hours: list[WorkingHours]) -> HoursOut:
     summary="A provider's time off",
 )
 def list_time_off(provider_id: ProviderId, uow: UowDep) -> TimeOffListOut:
-    return TimeOffListOut(
-        time_off=[time_off_out(e) for e in catalog.list_time_off(uow, provider_id)]
-    )
+    return TimeOffListOut(time_off=[time_off_out(e) for e in core_list_time_off(uow, provider_id)])
 
 
 @router.post(
@@ -239,8 +255,8 @@ def list_time_off(provider_id: ProviderId, uow: UowDep) -> TimeOffListOut:
     summary="Block time for a provider",
 )
 def add_time_off(provider_id: ProviderId, body: TimeOffIn, uow: UowDep) -> TimeOffEnvelope:
-    entry = catalog.add_time_off(uow, provider_id, body.start, body.end, body.reason)
-    overlapping = catalog.booked_during(uow, entry.start, entry.end, provider_id)
+    entry = core_add_time_off(uow, provider_id, body.start, body.end, body.reason)
+    overlapping = booked_during(uow, entry.start, entry.end, provider_id)
     return TimeOffEnvelope(
         time_off=time_off_out(entry),
         overlapping_appointments=[appointment_out(a, full=True) for a in overlapping],
@@ -256,7 +272,7 @@ def add_time_off(provider_id: ProviderId, body: TimeOffIn, uow: UowDep) -> TimeO
 def delete_time_off(
     time_off_id: Annotated[Id, Path(description="The time-off entry's id.")], uow: UowDep
 ) -> DeletedOut:
-    catalog.delete_time_off(uow, time_off_id)
+    core_delete_time_off(uow, time_off_id)
     return DeletedOut()
 
 
@@ -269,7 +285,7 @@ def delete_time_off(
 )
 def list_services(uow: UowDep) -> AdminServicesOut:
     return AdminServicesOut(
-        services=[admin_service_out(s) for s in catalog.list_services(uow, include_inactive=True)]
+        services=[admin_service_out(s) for s in core_list_services(uow, include_inactive=True)]
     )
 
 
@@ -281,7 +297,7 @@ def list_services(uow: UowDep) -> AdminServicesOut:
     summary="Add a service",
 )
 def create_service(body: ServiceCreateIn, uow: UowDep) -> AdminServiceEnvelope:
-    service = catalog.create_service(uow, **body.model_dump())
+    service = core_create_service(uow, **body.model_dump())
     return AdminServiceEnvelope(service=admin_service_out(service))
 
 
@@ -296,7 +312,7 @@ def patch_service(
     body: ServicePatchIn,
     uow: UowDep,
 ) -> AdminServiceEnvelope:
-    service = catalog.update_service(uow, service_id, **body.model_dump(exclude_unset=True))
+    service = update_service(uow, service_id, **body.model_dump(exclude_unset=True))
     return AdminServiceEnvelope(service=admin_service_out(service))
 
 
@@ -309,7 +325,7 @@ def patch_service(
 )
 def list_closures(uow: UowDep) -> ClosuresOut:
     return ClosuresOut(
-        closures=[ClosureOut(date=c.date, reason=c.reason) for c in catalog.list_closures(uow)]
+        closures=[ClosureOut(date=c.date, reason=c.reason) for c in core_list_closures(uow)]
     )
 
 
@@ -321,8 +337,8 @@ def list_closures(uow: UowDep) -> ClosuresOut:
     summary="Close the business on a local date (replaces the reason if already closed)",
 )
 def add_closure(body: ClosureIn, uow: UowDep) -> ClosureEnvelope:
-    closure = catalog.add_closure(uow, body.date, body.reason)
-    overlapping = catalog.booked_on_date(uow, closure.date)
+    closure = core_add_closure(uow, body.date, body.reason)
+    overlapping = booked_on_date(uow, closure.date)
     return ClosureEnvelope(
         closure=ClosureOut(date=closure.date, reason=closure.reason),
         overlapping_appointments=[appointment_out(a, full=True) for a in overlapping],
@@ -339,5 +355,5 @@ def delete_closure(
     date: Annotated[LocalDate, Path(description="The closed local date, YYYY-MM-DD.")],
     uow: UowDep,
 ) -> DeletedOut:
-    catalog.delete_closure(uow, date)
+    core_delete_closure(uow, date)
     return DeletedOut()

@@ -12,9 +12,9 @@ from booking_core import (
     Requester,
     cancel_appointment,
     create_appointment,
+    get_appointment,
     reschedule_appointment,
 )
-from booking_core.services import catalog
 from fastapi import APIRouter, Header, Path
 
 from http_api.deps import OPTIONAL_ADMIN, AdminCaller, PublicWriteCaller, UowDep
@@ -147,5 +147,5 @@ def get_booking(
         Header(alias="X-Manage-Token", description="The manage token returned at booking."),
     ] = None,
 ) -> BookingOut:
-    appointment = catalog.get_appointment(uow, appointment_id, _requester(is_admin, manage_token))
+    appointment = get_appointment(uow, appointment_id, _requester(is_admin, manage_token))
     return BookingOut(appointment=appointment_out(appointment, full=is_admin))

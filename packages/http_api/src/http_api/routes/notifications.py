@@ -1,7 +1,7 @@
 """Admin notifications list, provider feed tokens and the .ics calendar feed (notifications issue).
 
-Thin: parse, call ``booking_core.notify``, return. Errors are BookingErrors mapped by the app's
-handlers into ``{"error": {"code", "message", "details"}}``.
+Thin: parse, call booking_core's notification functions, return. Errors are BookingErrors mapped
+by the app's handlers into ``{"error": {"code", "message", "details"}}``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from booking_core import notify
-from booking_core.notify.status import MAX_LIST
+from booking_core import (
+    MAX_NOTIFICATIONS_LISTED,
+    count_by_status,
+    issue_feed_token,
+    list_notifications,
+    provider_feed,
+    revoke_feed_token,
+)
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -127,14 +133,14 @@ class FeedTokenRevokedOut(BaseModel):
 def get_notifications(
     uow: UowDep,
     status: Annotated[Status | None, Query(description="Only messages in this status.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_NOTIFICATIONS_LISTED)] = 100,
 ) -> NotificationsOut:
     """Failed messages (retries used up, or refused by the SMS/e-mail provider) stay here for
     the owner to follow up by hand."""
-    records = notify.list_notifications(uow, status=status, limit=limit)
+    records = list_notifications(uow, status=status, limit=limit)
     return NotificationsOut(
         status=status,
-        counts=notify.count_by_status(uow),
+        counts=count_by_status(uow),
         notifications=[NotificationOut(**vars(r)) for r in records],
     )
 
@@ -151,7 +157,7 @@ def _webcal(url: str) -> str:
     summary="Issue a calendar feed token (revokes the previous one)",
 )
 def post_feed_token(provider_id: ProviderId, uow: UowDep) -> FeedTokenOut:
-    issued = notify.issue_feed_token(uow, provider_id)
+    issued = issue_feed_token(uow, provider_id)
     return FeedTokenOut(
         provider_id=provider_id,
         token=issued.token,
@@ -168,9 +174,7 @@ def post_feed_token(provider_id: ProviderId, uow: UowDep) -> FeedTokenOut:
     summary="Revoke the provider's calendar feed token",
 )
 def delete_feed_token(provider_id: ProviderId, uow: UowDep) -> FeedTokenRevokedOut:
-    return FeedTokenRevokedOut(
-        provider_id=provider_id, revoked=notify.revoke_feed_token(uow, provider_id)
-    )
+    return FeedTokenRevokedOut(provider_id=provider_id, revoked=revoke_feed_token(uow, provider_id))
 
 
 # --- the feed ---------------------------------------------------------------------------------
@@ -199,7 +203,7 @@ def get_calendar_feed(
         ),
     ] = None,
 ) -> Response:
-    body = notify.provider_feed(uow, provider_id, token)
+    body = provider_feed(uow, provider_id, token)
     return Response(
         content=body,
         media_type="text/calendar; charset=utf-8",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from booking_core import find_available_slots
-from booking_core.services import catalog
+from booking_core import business_info, find_available_slots, list_providers, list_services
 from fastapi import APIRouter, Query
 
 from http_api.deps import SettingsDep, UowDep
@@ -41,7 +40,7 @@ def get_business(uow: UowDep) -> BusinessOut:
     latest provider end. Days nobody works are absent. `change_cutoff_hours`: how late before
     the start a client may still cancel or reschedule online; `min_notice_minutes`: how soon a
     client may book."""
-    info = catalog.business_info(uow)
+    info = business_info(uow)
     return BusinessOut(
         name=info.name,
         phone=info.phone,
@@ -72,7 +71,7 @@ def get_services(uow: UowDep, settings: SettingsDep) -> ServicesOut:
                 duration_minutes=s.duration_minutes,
                 price_cents=s.price_cents,
             )
-            for s in catalog.list_services(uow)
+            for s in list_services(uow)
         ],
         phone=settings.business_phone,
     )
@@ -96,7 +95,7 @@ def get_providers(
                 title=p.provider.title,
                 service_ids=p.service_ids,
             )
-            for p in catalog.list_providers(uow, service_id=service_id)
+            for p in list_providers(uow, service_id=service_id)
         ]
     )
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking_core.domain.contact import normalize_email, normalize_phone
@@ -19,6 +16,7 @@ from booking_core.domain.text import (
     is_storable_text,
 )
 from booking_core.errors import NotFound, ValidationFailed
+from booking_core.services.tokens import hash_secret, manage_token
 
 
 @dataclass(frozen=True)
@@ -57,18 +55,22 @@ class ClientDetails:
     email: str | None
 
 
-def hash_secret(secret: str) -> str:
-    # surrogatepass: any str hashes, so a token or key with a lone surrogate matches nothing
-    # instead of failing.
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+def authorize(
+    requester: Requester, appointment: Appointment, token_hash: str, server_secret: bytes
+) -> None:
+    """Not yours is answered exactly like not there: never reveal that an appointment exists.
 
-
-def authorize(requester: Requester, appointment: Appointment, token_hash: str) -> None:
-    """Not yours is answered exactly like not there: never reveal that an appointment exists."""
+    A manage token is the one whose hash the appointment keeps, or the one derived from its id
+    (the same for appointments made since tokens are derived; for older ones, the link their
+    later messages carry)."""
     if requester.is_admin:
         return
-    if requester.manage_token and hmac.compare_digest(
-        hash_secret(requester.manage_token), token_hash
+    if requester.manage_token and (
+        hmac.compare_digest(hash_secret(requester.manage_token), token_hash)
+        or hmac.compare_digest(
+            requester.manage_token.encode("utf-8", "surrogatepass"),
+            manage_token(server_secret, appointment.id).encode(),
+        )
     ):
         return
     if requester.source is Source.AI and requester.phone:
@@ -111,12 +113,6 @@ def clean_notes(notes: str | None) -> str:
             "Please write the notes as plain text.", fields={"notes": "not valid text"}
         )
     return notes
-
-
-def fingerprint(**request: Any) -> str:
-    """A stable hash of a request, to tell a retry from a different request with the same key."""
-    canonical = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def localized(appointment: Appointment, tz: ZoneInfo) -> Appointment:

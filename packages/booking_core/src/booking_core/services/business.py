@@ -1,20 +1,16 @@
-"""Reading the business (services, providers, hours, appointments) and managing it (admin)."""
+"""The business's set-up: reading it (services, providers, hours) and managing it (admin)."""
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
 
-from booking_core.domain.contact import normalize_phone
 from booking_core.domain.model import (
     MAX_BUFFER_MINUTES,
     MAX_SERVICE_MINUTES,
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
     Closure,
     Offering,
     Provider,
@@ -23,12 +19,9 @@ from booking_core.domain.model import (
     WorkingHours,
 )
 from booking_core.domain.text import MAX_CATALOG_NAME, is_one_line_text
-from booking_core.domain.timezones import local_day_bounds, parse_instant
+from booking_core.domain.timezones import parse_instant
 from booking_core.errors import NotFound, ProviderHasFutureBookings, ValidationFailed
-from booking_core.services.requests import Requester, authorize, is_uuid, localized
 from booking_core.services.unit_of_work import UnitOfWork
-
-MAX_CALENDAR_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -58,9 +51,9 @@ class ProviderWithServices:
 def business_info(uow: UnitOfWork) -> BusinessInfo:
     """Name, phone, zone, the local now, and per weekday the span of provider hours."""
     with uow.begin() as tx:
-        active = {p.id for p in tx.repo.list_providers(active_only=True)}
+        active = {p.id for p in tx.catalog.list_providers(active_only=True)}
         spans: dict[int, tuple[time, time]] = {}
-        for hours in tx.repo.working_hours(active):
+        for hours in tx.catalog.working_hours(active):
             open_, close = spans.get(hours.weekday, (hours.start, hours.end))
             spans[hours.weekday] = (min(open_, hours.start), max(close, hours.end))
     settings = uow.settings
@@ -77,7 +70,7 @@ def business_info(uow: UnitOfWork) -> BusinessInfo:
 
 def list_services(uow: UnitOfWork, include_inactive: bool = False) -> list[Service]:
     with uow.begin() as tx:
-        return tx.repo.list_services(active_only=not include_inactive)
+        return tx.catalog.list_services(active_only=not include_inactive)
 
 
 def list_providers(
@@ -85,81 +78,17 @@ def list_providers(
 ) -> list[ProviderWithServices]:
     """Providers (active unless asked otherwise) with the active services each offers."""
     with uow.begin() as tx:
-        active_services = {s.id for s in tx.repo.list_services(active_only=True)}
+        active_services = {s.id for s in tx.catalog.list_services(active_only=True)}
         offered: dict[int, list[int]] = defaultdict(list)
-        for offering in tx.repo.offerings():
+        for offering in tx.catalog.offerings():
             if include_inactive or offering.service_id in active_services:
                 offered[offering.provider_id].append(offering.service_id)
-        providers = tx.repo.list_providers(active_only=not include_inactive)
+        providers = tx.catalog.list_providers(active_only=not include_inactive)
     return [
         ProviderWithServices(p, offered[p.id])
         for p in providers
         if service_id is None or service_id in offered[p.id]
     ]
-
-
-def get_appointment(uow: UnitOfWork, appointment_id: str, requester: Requester) -> Appointment:
-    with uow.begin() as tx:
-        found = tx.repo.get_appointment(appointment_id) if is_uuid(appointment_id) else None
-        if found is None:
-            raise NotFound("We could not find that appointment.", resource="appointment")
-        authorize(requester, *found)
-    return localized(found[0], uow.tz)
-
-
-def appointment_history(uow: UnitOfWork, appointment_id: str) -> list[AppointmentEvent]:
-    """The appointment's change history, oldest first, times in the business zone."""
-    with uow.begin() as tx:
-        events = tx.repo.events(appointment_id)
-    times = ("at", "old_start", "old_end", "new_start", "new_end")
-    return [
-        replace(e, **{n: v.astimezone(uow.tz) for n in times if (v := getattr(e, n))})
-        for e in events
-    ]
-
-
-def calendar(
-    uow: UnitOfWork, start_date: date, days: int = 1, provider_id: int | None = None
-) -> list[Appointment]:
-    """Every appointment (any status, any source) starting in the local date range."""
-    if not 1 <= days <= MAX_CALENDAR_DAYS:
-        raise ValidationFailed(
-            f"days must be between 1 and {MAX_CALENDAR_DAYS}.", fields={"days": "out of range"}
-        )
-    start, _ = local_day_bounds(start_date, uow.tz)
-    _, end = local_day_bounds(start_date + timedelta(days=days - 1), uow.tz)
-    with uow.begin() as tx:
-        found = tx.repo.appointments_between(start, end, provider_id)
-    return [localized(a, uow.tz) for a in found]
-
-
-def booked_during(
-    uow: UnitOfWork, start: datetime, end: datetime, provider_id: int | None = None
-) -> list[Appointment]:
-    """Booked appointments overlapping [start, end): what new time off or a closure would
-    leave in place, for the admin to move or cancel (they are not changed automatically)."""
-    with uow.begin() as tx:
-        # Appointments are at most a day long: start a day early to catch one running into it.
-        found = tx.repo.appointments_between(
-            start - timedelta(days=1), end, provider_id, [AppointmentStatus.BOOKED]
-        )
-    return [localized(a, uow.tz) for a in found if a.end > start]
-
-
-def booked_on_date(uow: UnitOfWork, day: date) -> list[Appointment]:
-    """Booked appointments on a business-local date (what a closure of that date leaves)."""
-    return booked_during(uow, *local_day_bounds(day, uow.tz))
-
-
-def find_client_appointments(uow: UnitOfWork, phone: str) -> list[Appointment]:
-    """A caller's upcoming booked appointments, by phone number."""
-    e164 = normalize_phone(phone, field="client_phone")
-    with uow.begin() as tx:
-        client = tx.repo.find_client(e164)
-        if client is None:
-            return []
-        found = tx.repo.client_appointments(client.id, uow.now(), AppointmentStatus.BOOKED)
-    return [localized(a, uow.tz) for a in found]
 
 
 # --- admin: providers and services -------------------------------------------------------------
@@ -179,7 +108,7 @@ def _require_name(name: str | None, field: str = "name") -> str:
 
 def create_provider(uow: UnitOfWork, name: str, title: str = "", active: bool = True) -> Provider:
     def work(tx: Any) -> Provider:
-        provider: Provider = tx.repo.add_provider(
+        provider: Provider = tx.catalog.add_provider(
             _require_name(name), title.strip(), active, uow.now()
         )
         return provider
@@ -196,20 +125,20 @@ def update_provider(uow: UnitOfWork, provider_id: int, **changes: Any) -> Provid
         values["name"] = _require_name(values["name"])
 
     def work(tx: Any) -> Provider:
-        provider = tx.repo.get_provider(provider_id)
+        provider = tx.catalog.get_provider(provider_id)
         if provider is None:
             raise NotFound("We could not find that provider.", resource="provider")
         if values.get("active") is False and provider.active:
-            tx.repo.lock(("provider", [provider_id]))
-            upcoming = tx.repo.future_booked_count(provider_id, uow.now())
+            tx.bookings.lock([("provider", provider_id)])
+            upcoming = tx.bookings.future_booked_count(provider_id, uow.now())
             if upcoming:
                 raise ProviderHasFutureBookings(
                     f"{provider.name} has {upcoming} upcoming appointment"
                     f"{'s' if upcoming != 1 else ''}; cancel or move them first.",
                     count=upcoming,
                 )
-        tx.repo.update_provider(provider_id, values)
-        updated: Provider = tx.repo.get_provider(provider_id)
+        tx.catalog.update_provider(provider_id, values)
+        updated: Provider = tx.catalog.get_provider(provider_id)
         return updated
 
     return uow.run(work)
@@ -249,24 +178,24 @@ def _service_values(values: dict[str, Any], creating: bool) -> dict[str, Any]:
 
 def create_service(uow: UnitOfWork, **values: Any) -> Service:
     clean = _service_values(values, creating=True)
-    return uow.run(lambda tx: tx.repo.add_service(clean, uow.now()))
+    return uow.run(lambda tx: tx.catalog.add_service(clean, uow.now()))
 
 
 def update_service(uow: UnitOfWork, service_id: int, **values: Any) -> Service:
     clean = _service_values(values, creating=False)
 
     def work(tx: Any) -> Service:
-        if tx.repo.get_service(service_id) is None:
+        if tx.catalog.get_service(service_id) is None:
             raise NotFound("We could not find that service.", resource="service")
-        tx.repo.update_service(service_id, clean)
-        service: Service = tx.repo.get_service(service_id)
+        tx.catalog.update_service(service_id, clean)
+        service: Service = tx.catalog.get_service(service_id)
         return service
 
     return uow.run(work)
 
 
 def _existing_provider(tx: Any, provider_id: int) -> Provider:
-    provider: Provider | None = tx.repo.get_provider(provider_id)
+    provider: Provider | None = tx.catalog.get_provider(provider_id)
     if provider is None:
         raise NotFound("We could not find that provider.", resource="provider")
     return provider
@@ -285,13 +214,13 @@ def set_provider_services(
 
     def work(tx: Any) -> list[Offering]:
         _existing_provider(tx, provider_id)
-        tx.repo.lock(("provider", [provider_id]))  # bookings re-read offerings under it
-        known = {s.id for s in tx.repo.list_services(active_only=False)}
+        tx.bookings.lock([("provider", provider_id)])  # bookings re-read offerings under it
+        known = {s.id for s in tx.catalog.list_services(active_only=False)}
         unknown = [sid for sid, _ in offerings if sid not in known]
         if unknown:
             raise NotFound(f"Unknown service id(s): {unknown}.", resource="service")
         rows = [Offering(provider_id, sid, d) for sid, d in dict(offerings).items()]
-        tx.repo.replace_offerings(provider_id, rows)
+        tx.catalog.replace_offerings(provider_id, rows)
         return rows
 
     return uow.run(work)
@@ -300,13 +229,13 @@ def set_provider_services(
 def provider_services(uow: UnitOfWork, provider_id: int) -> list[Offering]:
     with uow.begin() as tx:
         _existing_provider(tx, provider_id)
-        return tx.repo.offerings(provider_id=provider_id)
+        return tx.catalog.offerings(provider_id=provider_id)
 
 
 def get_working_hours(uow: UnitOfWork, provider_id: int) -> list[WorkingHours]:
     with uow.begin() as tx:
         _existing_provider(tx, provider_id)
-        return tx.repo.working_hours([provider_id])
+        return tx.catalog.working_hours([provider_id])
 
 
 def set_working_hours(
@@ -335,9 +264,9 @@ def set_working_hours(
 
     def work(tx: Any) -> list[WorkingHours]:
         _existing_provider(tx, provider_id)
-        tx.repo.lock(("provider", [provider_id]))  # bookings read hours under it
-        tx.repo.replace_working_hours(provider_id, rows)
-        saved: list[WorkingHours] = tx.repo.working_hours([provider_id])
+        tx.bookings.lock([("provider", provider_id)])  # bookings read hours under it
+        tx.catalog.replace_working_hours(provider_id, rows)
+        saved: list[WorkingHours] = tx.catalog.working_hours([provider_id])
         return saved
 
     return uow.run(work)
@@ -353,8 +282,8 @@ def add_time_off(
 
     def work(tx: Any) -> TimeOff:
         _existing_provider(tx, provider_id)
-        tx.repo.lock(("provider", [provider_id]))
-        entry: TimeOff = tx.repo.add_time_off(TimeOff(provider_id, start_utc, end_utc, reason))
+        tx.bookings.lock([("provider", provider_id)])
+        entry: TimeOff = tx.catalog.add_time_off(TimeOff(provider_id, start_utc, end_utc, reason))
         return entry
 
     return _local_time_off(uow.run(work), uow)
@@ -373,12 +302,12 @@ def _local_time_off(entry: TimeOff, uow: UnitOfWork) -> TimeOff:
 def list_time_off(uow: UnitOfWork, provider_id: int) -> list[TimeOff]:
     with uow.begin() as tx:
         _existing_provider(tx, provider_id)
-        return [_local_time_off(e, uow) for e in tx.repo.time_off([provider_id])]
+        return [_local_time_off(e, uow) for e in tx.catalog.time_off([provider_id])]
 
 
 def delete_time_off(uow: UnitOfWork, time_off_id: int) -> None:
     def work(tx: Any) -> None:
-        if not tx.repo.delete_time_off(time_off_id):
+        if not tx.catalog.delete_time_off(time_off_id):
             raise NotFound("We could not find that time off.", resource="time_off")
 
     uow.run(work)
@@ -389,8 +318,8 @@ def add_closure(uow: UnitOfWork, day: date, reason: str = "") -> Closure:
     checked the old closures commits after it (and two saves of one date serialize)."""
 
     def work(tx: Any) -> None:
-        tx.repo.lock(("provider", [p.id for p in tx.repo.list_providers(active_only=False)]))
-        tx.repo.add_closure(Closure(day, reason))
+        tx.bookings.lock(("provider", p.id) for p in tx.catalog.list_providers(active_only=False))
+        tx.catalog.add_closure(Closure(day, reason))
 
     uow.run(work)
     return Closure(day, reason)
@@ -398,12 +327,12 @@ def add_closure(uow: UnitOfWork, day: date, reason: str = "") -> Closure:
 
 def list_closures(uow: UnitOfWork) -> list[Closure]:
     with uow.begin() as tx:
-        return tx.repo.closures()
+        return tx.catalog.closures()
 
 
 def delete_closure(uow: UnitOfWork, day: date) -> None:
     def work(tx: Any) -> None:
-        if not tx.repo.delete_closure(day):
+        if not tx.catalog.delete_closure(day):
             raise NotFound("We could not find that closure.", resource="closure")
 
     uow.run(work)

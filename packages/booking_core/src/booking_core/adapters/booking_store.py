@@ -1,0 +1,286 @@
+"""Appointments and everything written with them: clients, busy time (reservations), history,
+idempotency records, and the locks that serialize writers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from booking_core.adapters import mappers
+from booking_core.adapters import tables as t
+from booking_core.adapters.database import ROWS_UNREAD_OPTION, is_postgresql
+from booking_core.domain.model import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    Client,
+)
+
+# Advisory lock classes (pg_advisory_xact_lock(class, id)): one lock space per kind of thing.
+# Writers take them in (class, id) order: clients and keys first, then resources.
+LOCK_CLASSES = {"client": 1, "idempotency": 2, "provider": 3}
+
+_a = t.appointments
+_BOOKED = AppointmentStatus.BOOKED.value
+
+
+# Statements built once (SQLAlchemy then reuses their compiled form; building one costs more
+# than SQLite takes to run it). Inserts are ``inline()``: nobody reads the new row's id, so
+# PostgreSQL is not asked for it (a RETURNING or a nextval() first would cost a round trip in
+# the booking's pipeline).
+_p = sa.bindparam
+
+
+@lru_cache(maxsize=16)
+def _lock_statement(count: int) -> sa.Select[Any]:
+    calls = [
+        sa.func.pg_advisory_xact_lock(
+            sa.cast(_p(f"c{i}"), sa.Integer), sa.cast(_p(f"k{i}"), sa.Integer)
+        )
+        for i in range(count)
+    ]
+    # Nobody reads the locks' (empty) result: in a pipeline they travel with the next read,
+    # which the server runs once they are held.
+    return sa.select(*calls).execution_options(**{ROWS_UNREAD_OPTION: True})
+
+
+def _upsert_client(insert: Any) -> Any:
+    statement = insert(t.clients).inline()
+    return statement.on_conflict_do_update(
+        index_elements=[t.clients.c.phone],
+        set_={
+            "name": statement.excluded.name,
+            "email": sa.func.coalesce(statement.excluded.email, t.clients.c.email),
+        },
+    )
+
+
+_SAVE_CLIENT = {
+    "postgresql": _upsert_client(postgresql.insert),
+    "sqlite": _upsert_client(sqlite.insert),
+}
+_CLIENT_BY_PHONE = sa.select(t.clients).where(t.clients.c.phone == _p("phone"))
+_CLIENT_WITH_UPCOMING = (
+    sa.select(
+        t.clients.c.id.label("known_client_id"),
+        t.clients.c.name.label("known_name"),
+        t.clients.c.email.label("known_email"),
+        *mappers.APPOINTMENT_COLUMNS[:3],
+    )
+    # Flat LEFT JOINs (a parenthesized join is materialized whole by SQLite): the
+    # appointments through their (client_id, start_at) index.
+    .select_from(
+        t.clients.outerjoin(
+            _a,
+            sa.and_(
+                _a.c.client_id == t.clients.c.id,
+                _a.c.end_at > _p("after", type_=t.UTCDateTime),
+                _a.c.status == _BOOKED,
+            ),
+        )
+        .outerjoin(t.providers, t.providers.c.id == _a.c.provider_id)
+        .outerjoin(t.services, t.services.c.id == _a.c.service_id)
+    )
+    .where(t.clients.c.phone == _p("phone"))
+    .order_by(_a.c.start_at)
+)
+# The row on its own: FOR UPDATE on the joined read would re-check the join after waiting, and
+# lose a row whose provider a concurrent move changed.
+_LOCK_APPOINTMENT = (
+    sa.select(_a.c.id)
+    .where(_a.c.id == _p("appointment_id"))
+    .with_for_update()
+    .execution_options(**{ROWS_UNREAD_OPTION: True})
+)
+_APPOINTMENT = mappers.select_appointments().where(_a.c.id == _p("appointment_id"))
+_INSERT_APPOINTMENT = sa.insert(_a).inline()
+_UPDATE_APPOINTMENT = sa.update(_a).where(_a.c.id == _p("appointment_id"))
+_BOOKED_COUNTS = (
+    sa.select(_a.c.provider_id, sa.func.count().label("booked"))
+    .where(
+        _a.c.provider_id.in_(_p("ids", expanding=True)),
+        _a.c.status == _BOOKED,
+        _a.c.start_at >= _p("start", type_=t.UTCDateTime),
+        _a.c.start_at < _p("end", type_=t.UTCDateTime),
+    )
+    .group_by(_a.c.provider_id)
+)
+_INSERT_RESERVATION = sa.insert(t.reservations).inline()
+_RELEASE = sa.delete(t.reservations).where(t.reservations.c.appointment_id == _p("appointment_id"))
+_INSERT_EVENT = sa.insert(t.appointment_events).inline()
+_IDEMPOTENCY_RECORD = sa.select(t.idempotency_records).where(
+    t.idempotency_records.c.operation == _p("operation"),
+    t.idempotency_records.c.key_hash == _p("key_hash"),
+)
+_INSERT_IDEMPOTENCY_RECORD = sa.insert(t.idempotency_records).inline()
+
+
+class BookingStore:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    # --- locks -------------------------------------------------------------------------------
+    def lock(self, keys: Iterable[tuple[str, int]]) -> None:
+        """Serialize writers per client, idempotency key and provider until the transaction
+        ends: ``lock([("client", 7), ("provider", 1)])``.
+
+        PostgreSQL: transaction-scoped advisory locks in one statement, always in (class, id)
+        order (select-list items are evaluated left to right), so two writers never wait on
+        each other in a cycle. SQLite: the write transaction (BEGIN IMMEDIATE) already holds the
+        database's single write lock.
+        """
+        if not is_postgresql(self.connection):
+            return
+        pairs = sorted({(LOCK_CLASSES[kind], key) for kind, key in keys})
+        if not pairs:
+            return
+        params = {}
+        for i, (cls, key) in enumerate(pairs):
+            params[f"c{i}"], params[f"k{i}"] = cls, key
+        self.connection.execute(_lock_statement(len(pairs)), params)
+
+    # --- clients -----------------------------------------------------------------------------
+    def save_client(self, name: str, phone: str, email: str | None, now: datetime) -> None:
+        """Create the client with this phone, or update their name (and e-mail, when given)."""
+        upsert = _SAVE_CLIENT[self.connection.dialect.name]
+        self.connection.execute(
+            upsert, {"name": name, "phone": phone, "email": email, "created_at": now}
+        )
+
+    def find_client(self, phone: str) -> Client | None:
+        row = self.connection.execute(_CLIENT_BY_PHONE, {"phone": phone}).first()
+        return mappers.client_from_row(row) if row else None
+
+    def client_with_upcoming(
+        self, phone: str, after: datetime
+    ) -> tuple[Client | None, list[Appointment]]:
+        """The client with this phone and their booked appointments ending after ``after``, in
+        one statement."""
+        rows = self.connection.execute(
+            _CLIENT_WITH_UPCOMING, {"phone": phone, "after": after}
+        ).all()
+        if not rows:
+            return None, []
+        first = rows[0]
+        client = Client(first.known_client_id, first.known_name, phone, first.known_email)
+        upcoming = [
+            mappers.appointment_from_row(_WithClient(row, client)) for row in rows if row.id
+        ]
+        return client, upcoming
+
+    # --- appointments ------------------------------------------------------------------------
+    def appointment(
+        self, appointment_id: str, for_update: bool = False
+    ) -> tuple[Appointment, str] | None:
+        """The appointment and its manage token's hash. ``for_update``: lock its row first."""
+        if for_update and is_postgresql(self.connection):
+            # The row on its own: FOR UPDATE on the joined read would re-check the join after
+            # waiting, and lose a row whose provider a concurrent move changed.
+            self.connection.execute(_LOCK_APPOINTMENT, {"appointment_id": appointment_id})
+        row = self.connection.execute(_APPOINTMENT, {"appointment_id": appointment_id}).first()
+        return (mappers.appointment_from_row(row), row.manage_token_hash) if row else None
+
+    def add_appointment(self, appointment: Appointment, token_hash: str) -> None:
+        values = mappers.appointment_values(appointment)
+        values.update(client_id=appointment.client.id, manage_token_hash=token_hash)
+        self.connection.execute(_INSERT_APPOINTMENT, values)
+
+    def update_appointment(self, appointment: Appointment) -> None:
+        values = mappers.appointment_values(appointment)
+        changes = {key: values[key] for key in mappers.APPOINTMENT_CHANGEABLE}
+        self.connection.execute(_UPDATE_APPOINTMENT, {**changes, "appointment_id": appointment.id})
+
+    def appointments_between(
+        self,
+        start: datetime,
+        end: datetime,
+        provider_id: int | None = None,
+        statuses: Iterable[AppointmentStatus] | None = None,
+    ) -> list[Appointment]:
+        query = (
+            mappers.select_appointments()
+            .where(_a.c.start_at >= start, _a.c.start_at < end)
+            .order_by(_a.c.start_at, _a.c.provider_id)
+        )
+        if provider_id is not None:
+            query = query.where(_a.c.provider_id == provider_id)
+        if statuses is not None:
+            query = query.where(_a.c.status.in_([s.value for s in statuses]))
+        return [mappers.appointment_from_row(row) for row in self.connection.execute(query)]
+
+    def booked_counts(
+        self, provider_ids: Iterable[int], start: datetime, end: datetime
+    ) -> dict[int, int]:
+        """Booked appointments per provider starting in [start, end)."""
+        rows = self.connection.execute(
+            _BOOKED_COUNTS, {"ids": list(provider_ids), "start": start, "end": end}
+        )
+        return {int(row.provider_id): int(row.booked) for row in rows}
+
+    def future_booked_count(self, provider_id: int, now: datetime) -> int:
+        return int(
+            self.connection.execute(
+                sa.select(sa.func.count()).where(
+                    _a.c.provider_id == provider_id, _a.c.status == _BOOKED, _a.c.end_at > now
+                )
+            ).scalar_one()
+        )
+
+    # --- busy time ---------------------------------------------------------------------------
+    def reserve(
+        self, appointment_id: str, kind: str, resource_id: int, start: datetime, end: datetime
+    ) -> None:
+        self.connection.execute(
+            _INSERT_RESERVATION,
+            {
+                "appointment_id": appointment_id,
+                "resource_kind": kind,
+                "resource_id": resource_id,
+                "start_at": start,
+                "end_at": end,
+            },
+        )
+
+    def release(self, appointment_id: str) -> None:
+        self.connection.execute(_RELEASE, {"appointment_id": appointment_id})
+
+    # --- history -----------------------------------------------------------------------------
+    def add_event(self, event: AppointmentEvent) -> None:
+        self.connection.execute(_INSERT_EVENT, mappers.event_values(event))
+
+    def events(self, appointment_id: str) -> list[AppointmentEvent]:
+        e = t.appointment_events
+        rows = self.connection.execute(
+            sa.select(e).where(e.c.appointment_id == appointment_id).order_by(e.c.id)
+        )
+        return [mappers.event_from_row(row) for row in rows]
+
+    # --- idempotency -------------------------------------------------------------------------
+    def idempotency_record(self, operation: str, key_hash: str) -> Any:
+        return self.connection.execute(
+            _IDEMPOTENCY_RECORD, {"operation": operation, "key_hash": key_hash}
+        ).first()
+
+    def add_idempotency_record(self, values: dict[str, Any]) -> None:
+        self.connection.execute(_INSERT_IDEMPOTENCY_RECORD, values)
+
+    def purge_idempotency_records(self, now: datetime) -> int:
+        r = t.idempotency_records
+        return self.connection.execute(sa.delete(r).where(r.c.expires_at < now)).rowcount
+
+
+class _WithClient:
+    """A row of ``client_with_upcoming`` read as an appointment row of that client."""
+
+    def __init__(self, row: Any, client: Client) -> None:
+        self._row, self._client = row, client
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("client_"):
+            return getattr(self._client, name.removeprefix("client_"))
+        return getattr(self._row, name)

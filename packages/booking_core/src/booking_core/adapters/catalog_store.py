@@ -1,0 +1,171 @@
+"""The business's set-up: providers, services, who offers what, weekly hours, time off,
+closures, and the providers' calendar-feed tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from booking_core.adapters import mappers
+from booking_core.adapters import tables as t
+from booking_core.domain.model import Closure, Offering, Provider, Service, TimeOff, WorkingHours
+
+_p, _s, _ps, _wh = t.providers, t.services, t.provider_services, t.working_hours
+_off, _closed, _feeds = t.time_off, t.closures, t.provider_feed_tokens
+
+
+class CatalogStore:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def _execute(self, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
+        return self.connection.execute(statement, params)
+
+    # --- providers ---------------------------------------------------------------------------
+    def get_provider(self, provider_id: int) -> Provider | None:
+        row = self._execute(sa.select(_p).where(_p.c.id == provider_id)).first()
+        return mappers.provider_from_row(row) if row else None
+
+    def list_providers(self, active_only: bool = True) -> list[Provider]:
+        query = sa.select(_p).order_by(_p.c.id)
+        if active_only:
+            query = query.where(_p.c.active.is_(True))
+        return [mappers.provider_from_row(row) for row in self._execute(query)]
+
+    def add_provider(self, name: str, title: str, active: bool, now: datetime) -> Provider:
+        new_id = self._execute(
+            sa.insert(_p)
+            .values(name=name, title=title, active=active, created_at=now)
+            .returning(_p.c.id)
+        ).scalar_one()
+        return Provider(id=new_id, name=name, title=title, active=active)
+
+    def update_provider(self, provider_id: int, values: dict[str, Any]) -> None:
+        if values:
+            self._execute(sa.update(_p).where(_p.c.id == provider_id).values(**values))
+
+    # --- services ----------------------------------------------------------------------------
+    def get_service(self, service_id: int) -> Service | None:
+        row = self._execute(sa.select(_s).where(_s.c.id == service_id)).first()
+        return mappers.service_from_row(row) if row else None
+
+    def list_services(self, active_only: bool = True) -> list[Service]:
+        query = sa.select(_s).order_by(_s.c.id)
+        if active_only:
+            query = query.where(_s.c.active.is_(True))
+        return [mappers.service_from_row(row) for row in self._execute(query)]
+
+    def add_service(self, values: dict[str, Any], now: datetime) -> Service:
+        row = self._execute(sa.insert(_s).values(**values, created_at=now).returning(_s)).one()
+        return mappers.service_from_row(row)
+
+    def update_service(self, service_id: int, values: dict[str, Any]) -> None:
+        if values:
+            self._execute(sa.update(_s).where(_s.c.id == service_id).values(**values))
+
+    # --- offerings ---------------------------------------------------------------------------
+    def offerings(
+        self, service_id: int | None = None, provider_id: int | None = None
+    ) -> list[Offering]:
+        query = sa.select(_ps).order_by(_ps.c.provider_id, _ps.c.service_id)
+        if service_id is not None:
+            query = query.where(_ps.c.service_id == service_id)
+        if provider_id is not None:
+            query = query.where(_ps.c.provider_id == provider_id)
+        return [mappers.offering_from_row(row) for row in self._execute(query)]
+
+    def replace_offerings(self, provider_id: int, offerings: Sequence[Offering]) -> None:
+        self._execute(sa.delete(_ps).where(_ps.c.provider_id == provider_id))
+        if offerings:
+            self._execute(
+                sa.insert(_ps),
+                [
+                    {
+                        "provider_id": provider_id,
+                        "service_id": o.service_id,
+                        "duration_minutes": o.duration_minutes,
+                    }
+                    for o in offerings
+                ],
+            )
+
+    # --- working hours -----------------------------------------------------------------------
+    def working_hours(self, provider_ids: Iterable[int] | None = None) -> list[WorkingHours]:
+        query = sa.select(_wh).order_by(_wh.c.provider_id, _wh.c.weekday, _wh.c.start_time)
+        if provider_ids is not None:
+            query = query.where(_wh.c.provider_id.in_(list(provider_ids)))
+        return [mappers.working_hours_from_row(row) for row in self._execute(query)]
+
+    def replace_working_hours(self, provider_id: int, hours: Sequence[WorkingHours]) -> None:
+        self._execute(sa.delete(_wh).where(_wh.c.provider_id == provider_id))
+        if hours:
+            self._execute(
+                sa.insert(_wh), [mappers.working_hours_values(provider_id, h) for h in hours]
+            )
+
+    # --- time off and closures ---------------------------------------------------------------
+    def time_off(
+        self,
+        provider_ids: Iterable[int] | None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[TimeOff]:
+        query = sa.select(_off).order_by(_off.c.start_at)
+        if provider_ids is not None:
+            query = query.where(_off.c.provider_id.in_(list(provider_ids)))
+        if start is not None:
+            query = query.where(_off.c.end_at > start)
+        if end is not None:
+            query = query.where(_off.c.start_at < end)
+        return [mappers.time_off_from_row(row) for row in self._execute(query)]
+
+    def add_time_off(self, entry: TimeOff) -> TimeOff:
+        new_id = self._execute(
+            sa.insert(_off).values(mappers.time_off_values(entry)).returning(_off.c.id)
+        ).scalar_one()
+        return TimeOff(entry.provider_id, entry.start, entry.end, entry.reason, new_id)
+
+    def delete_time_off(self, time_off_id: int) -> bool:
+        return self._execute(sa.delete(_off).where(_off.c.id == time_off_id)).rowcount > 0
+
+    def closures(self, first: date | None = None, last: date | None = None) -> list[Closure]:
+        query = sa.select(_closed).order_by(_closed.c.date)
+        if first is not None:
+            query = query.where(_closed.c.date >= first)
+        if last is not None:
+            query = query.where(_closed.c.date <= last)
+        return [mappers.closure_from_row(row) for row in self._execute(query)]
+
+    def add_closure(self, closure: Closure) -> bool:
+        """Add a closed date, or give an existing one the new reason (False)."""
+        changed = self._execute(
+            sa.update(_closed).where(_closed.c.date == closure.date).values(reason=closure.reason)
+        ).rowcount
+        if changed:
+            return False
+        self._execute(sa.insert(_closed).values(date=closure.date, reason=closure.reason))
+        return True
+
+    def delete_closure(self, day: date) -> bool:
+        return self._execute(sa.delete(_closed).where(_closed.c.date == day)).rowcount > 0
+
+    # --- calendar feed tokens ----------------------------------------------------------------
+    def feed_token_hash(self, provider_id: int) -> str | None:
+        found: str | None = self._execute(
+            sa.select(_feeds.c.token_hash).where(_feeds.c.provider_id == provider_id)
+        ).scalar_one_or_none()
+        return found
+
+    def replace_feed_token(self, provider_id: int, token_hash: str, now: datetime) -> None:
+        self.delete_feed_token(provider_id)
+        self._execute(
+            sa.insert(_feeds).values(provider_id=provider_id, token_hash=token_hash, created_at=now)
+        )
+
+    def delete_feed_token(self, provider_id: int) -> bool:
+        return (
+            self._execute(sa.delete(_feeds).where(_feeds.c.provider_id == provider_id)).rowcount > 0
+        )
