@@ -282,6 +282,7 @@ def _server_env(database_url: str, workdir: Path) -> dict[str, str]:
         BOOKING_DATABASE_URL=database_url,
         BOOKING_ADMIN_TOKEN=uuid.uuid4().hex,
         BOOKING_AI_TOKEN=uuid.uuid4().hex,
+        BOOKING_SECRET_KEY=uuid.uuid4().hex,
         BOOKING_RATE_LIMIT_PER_MINUTE="0",
         BOOKING_MAX_FUTURE_BOOKINGS_PER_PHONE="0",
         BOOKING_NOTIFY_BACKGROUND="false",

@@ -1,12 +1,12 @@
-"""The reads behind availability and bookings: a service with the providers offering it and
-their hours (the schedule), and what blocks their time (bookings, time off, closures)."""
+"""The reads behind availability and bookings: a service with the providers offering it, and the
+providers' calendars (their offer of the service, weekly hours, bookings, time off, closures)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,26 +25,31 @@ from booking_core.domain.model import (
 
 
 @dataclass(frozen=True)
-class Schedule:
-    """A service, every provider offering it (active or not) with their own duration for it,
-    and those providers' weekly hours."""
+class ServiceOffer:
+    """A service (None: no such service) and every provider offering it, active or not, with
+    their own duration for it (None: the service's)."""
 
     service: Service | None
     offered: list[tuple[Provider, int | None]] = field(default_factory=list)
-    hours: list[WorkingHours] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class BlockedTime:
-    """Closed dates, time off and busy intervals per provider."""
+class CalendarData:
+    """Some providers' calendars for one service over a span of time."""
 
+    offered: dict[int, tuple[bool, int | None]]  # provider id: (active, own duration)
+    hours: list[WorkingHours]
     closures: list[Closure]
     time_off: list[TimeOff]
     busy: dict[int, list[tuple[datetime, datetime]]]
 
 
 _s, _ps, _p, _wh = t.services, t.provider_services, t.providers, t.working_hours
-_SCHEDULE = (
+_r, _off, _closed = t.reservations, t.time_off, t.closures
+_p_ = sa.bindparam
+
+# LEFT JOINs: a service nobody offers still comes back.
+_SERVICE_OFFER = (
     sa.select(
         _s,
         _p.c.id.label("p_id"),
@@ -52,100 +57,114 @@ _SCHEDULE = (
         _p.c.title.label("p_title"),
         _p.c.active.label("p_active"),
         _ps.c.duration_minutes.label("offered_minutes"),
-        _wh.c.id.label("wh_id"),
-        _wh.c.weekday,
-        _wh.c.start_time,
-        _wh.c.end_time,
     )
-    # LEFT JOINs: a service nobody offers, or a provider with no hours, still comes back.
     .select_from(
-        _s.outerjoin(_ps, _ps.c.service_id == _s.c.id)
-        .outerjoin(_p, _p.c.id == _ps.c.provider_id)
-        .outerjoin(_wh, _wh.c.provider_id == _p.c.id)
+        _s.outerjoin(_ps, _ps.c.service_id == _s.c.id).outerjoin(_p, _p.c.id == _ps.c.provider_id)
     )
-    .where(_s.c.id == sa.bindparam("service_id"))
-    .order_by(_p.c.id, _wh.c.weekday, _wh.c.start_time)
+    .where(_s.c.id == _p_("service_id"))
+    .order_by(_p.c.id)
 )
-_r, _off, _closed = t.reservations, t.time_off, t.closures
+
+# The calendar read is one UNION ALL of rows tagged by ``kind``, each kind filling the columns
+# it has (the others are typed NULLs): one statement, so one round trip under the locks.
+_CALENDAR_COLUMNS: dict[str, Any] = {
+    "provider_id": sa.Integer,
+    "start_at": t.UTCDateTime,
+    "end_at": t.UTCDateTime,
+    "day": sa.Date,
+    "reason": sa.String,
+    "weekday": sa.Integer,
+    "start_time": sa.Time,
+    "end_time": sa.Time,
+    "minutes": sa.Integer,
+    "active": sa.Boolean,
+}
 
 
-def _no(type_: Any) -> Any:
-    return sa.cast(sa.null(), type_)
+def _calendar_rows(kind: str, table: Any, **columns: Any) -> sa.Select[Any]:
+    values = [
+        columns[name].label(name) if name in columns else sa.cast(sa.null(), type_).label(name)
+        for name, type_ in _CALENDAR_COLUMNS.items()
+    ]
+    return sa.select(sa.literal(kind).label("kind"), *values).select_from(table)
 
 
-def _blocked_time_statement() -> Any:
-    """Busy time, time off and closures as one UNION ALL of rows tagged by ``kind``."""
-    ids: Any = sa.bindparam("ids", expanding=True)
-    start = sa.bindparam("start", type_=t.UTCDateTime)
-    end = sa.bindparam("end", type_=t.UTCDateTime)
-    busy = sa.select(
-        sa.literal("busy").label("kind"),
-        _r.c.resource_id.label("provider_id"),
-        _r.c.start_at,
-        _r.c.end_at,
-        _no(sa.Date).label("day"),
-        _no(sa.String).label("reason"),
+def _calendar_statement() -> Any:
+    ids: Any = _p_("ids", expanding=True)
+    start, end = _p_("start", type_=t.UTCDateTime), _p_("end", type_=t.UTCDateTime)
+    offers = _calendar_rows(
+        "offer",
+        _ps.join(_p, _p.c.id == _ps.c.provider_id),
+        provider_id=_ps.c.provider_id,
+        minutes=_ps.c.duration_minutes,
+        active=_p.c.active,
+    ).where(_ps.c.provider_id.in_(ids), _ps.c.service_id == _p_("service_id"))
+    hours = _calendar_rows(
+        "hours",
+        _wh,
+        provider_id=_wh.c.provider_id,
+        weekday=_wh.c.weekday,
+        start_time=_wh.c.start_time,
+        end_time=_wh.c.end_time,
+    ).where(_wh.c.provider_id.in_(ids))
+    busy = _calendar_rows(
+        "busy", _r, provider_id=_r.c.resource_id, start_at=_r.c.start_at, end_at=_r.c.end_at
     ).where(
         _r.c.resource_kind == ResourceKind.PROVIDER.value,
         _r.c.resource_id.in_(ids),
         # Bounded on both sides for the (kind, id, end_at) index: a busy interval is at most
         # LONGEST_BUSY long, so one overlapping the window ends before end + LONGEST_BUSY.
         _r.c.end_at > start,
-        _r.c.end_at < sa.bindparam("latest_end", type_=t.UTCDateTime),
+        _r.c.end_at < _p_("latest_end", type_=t.UTCDateTime),
         _r.c.start_at < end,
     )
-    time_off = sa.select(
-        sa.literal("time_off"),
-        _off.c.provider_id,
-        _off.c.start_at,
-        _off.c.end_at,
-        _no(sa.Date),
-        _off.c.reason,
+    time_off = _calendar_rows(
+        "time_off",
+        _off,
+        provider_id=_off.c.provider_id,
+        start_at=_off.c.start_at,
+        end_at=_off.c.end_at,
+        reason=_off.c.reason,
     ).where(_off.c.provider_id.in_(ids), _off.c.end_at > start, _off.c.start_at < end)
-    closed = sa.select(
-        sa.literal("closure"),
-        _no(sa.Integer),
-        _no(t.UTCDateTime),
-        _no(t.UTCDateTime),
-        _closed.c.date,
-        _closed.c.reason,
-    ).where(_closed.c.date >= sa.bindparam("first"), _closed.c.date <= sa.bindparam("last"))
-    return sa.union_all(busy, time_off, closed)
+    closures = _calendar_rows(
+        "closure", _closed, day=_closed.c.date, reason=_closed.c.reason
+    ).where(_closed.c.date >= _p_("first"), _closed.c.date <= _p_("last"))
+    return sa.union_all(offers, hours, busy, time_off, closures)
 
 
-_BLOCKED_TIME = _blocked_time_statement()
+_CALENDAR = _calendar_statement()
 
 
 class CalendarStore:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
-    def schedule(self, service_id: int) -> Schedule:
-        rows = self.connection.execute(_SCHEDULE, {"service_id": service_id}).all()
+    def service_offer(self, service_id: int) -> ServiceOffer:
+        rows = self.connection.execute(_SERVICE_OFFER, {"service_id": service_id}).all()
         if not rows:
-            return Schedule(None)
-        offered: dict[int, tuple[Provider, int | None]] = {}
-        hours: list[WorkingHours] = []
-        for row in rows:
-            if row.p_id is None:
-                continue
-            if row.p_id not in offered:
-                provider = Provider(row.p_id, row.p_name, row.p_title, row.p_active)
-                offered[row.p_id] = (provider, row.offered_minutes)
-            if row.wh_id is not None:
-                hours.append(
-                    WorkingHours(row.p_id, row.weekday, row.start_time, row.end_time, row.wh_id)
-                )
-        return Schedule(mappers.service_from_row(rows[0]), list(offered.values()), hours)
+            return ServiceOffer(None)
+        offered = [
+            (Provider(row.p_id, row.p_name, row.p_title, row.p_active), row.offered_minutes)
+            for row in rows
+            if row.p_id is not None
+        ]
+        return ServiceOffer(mappers.service_from_row(rows[0]), offered)
 
-    def blocked_time(
-        self, provider_ids: Sequence[int], first: date, last: date, start: datetime, end: datetime
-    ) -> BlockedTime:
-        """Closures over local dates [first, last]; the providers' time off and busy time over
-        [start, end), in one statement."""
+    def calendars(
+        self,
+        service_id: int,
+        provider_ids: Sequence[int],
+        first: date,
+        last: date,
+        start: datetime,
+        end: datetime,
+    ) -> CalendarData:
+        """The providers' offer of the service and weekly hours; closures over local dates
+        [first, last]; their time off and busy time over [start, end)."""
         rows = self.connection.execute(
-            _BLOCKED_TIME,
+            _CALENDAR,
             {
+                "service_id": service_id,
                 "ids": list(provider_ids),
                 "first": first,
                 "last": last,
@@ -154,15 +173,23 @@ class CalendarStore:
                 "latest_end": end + LONGEST_BUSY,
             },
         ).all()
-        blocked = BlockedTime([], [], defaultdict(list))
+        data = CalendarData({}, [], [], [], defaultdict(list))
         for row in rows:
-            if row.kind == "busy":
-                blocked.busy[row.provider_id].append((row.start_at, row.end_at))
-            elif row.kind == "time_off":
-                blocked.time_off.append(
-                    TimeOff(row.provider_id, row.start_at, row.end_at, row.reason)
-                )
-            else:
-                blocked.closures.append(Closure(row.day, row.reason))
-        blocked.time_off.sort(key=lambda entry: entry.start)
-        return blocked
+            _add_row(data, row)
+        data.hours.sort(key=lambda h: (h.provider_id, h.weekday, h.start))
+        data.time_off.sort(key=lambda entry: entry.start)
+        return data
+
+
+def _add_row(data: CalendarData, row: Any) -> None:
+    if row.kind == "busy":
+        data.busy[row.provider_id].append((row.start_at, row.end_at))
+    elif row.kind == "hours":
+        start: time = row.start_time
+        data.hours.append(WorkingHours(row.provider_id, row.weekday, start, row.end_time))
+    elif row.kind == "time_off":
+        data.time_off.append(TimeOff(row.provider_id, row.start_at, row.end_at, row.reason))
+    elif row.kind == "offer":
+        data.offered[row.provider_id] = (bool(row.active), row.minutes)
+    else:
+        data.closures.append(Closure(row.day, row.reason))

@@ -4,18 +4,18 @@ SQLite: WAL, a busy timeout, foreign keys, and write transactions that begin wit
 ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe) so the check and the insert of
 concurrent writers are serialized by the database's write lock. Read transactions stay deferred.
 
-PostgreSQL: a booking transaction may run in psycopg's pipeline mode (``pipelined``): statements
-whose rows nobody reads yet (BEGIN, the advisory locks, the writes, COMMIT) travel together with
-the next statement whose rows are read, instead of one round trip each.
+PostgreSQL: a booking transaction may run in psycopg's pipeline mode (``run_in_pipeline``):
+statements whose rows nobody reads yet (the advisory locks, the writes, COMMIT) travel together
+with the next statement whose rows are read, instead of one round trip each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -26,6 +26,7 @@ WRITE_OPTION = "booking_write"
 #: inside a pipeline it travels with the next statement instead of costing a round trip.
 ROWS_UNREAD_OPTION = "booking_rows_unread"
 _PIPELINE = "booking_pipeline"
+T = TypeVar("T")
 
 
 def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
@@ -69,20 +70,40 @@ def is_postgresql(bind: sa.Engine | sa.Connection) -> bool:
     return bind.dialect.name == "postgresql"
 
 
-@contextmanager
-def pipelined(connection: sa.Connection) -> Iterator[None]:
-    """PostgreSQL: run what is executed inside in psycopg's pipeline mode. Elsewhere nothing."""
-    if not is_postgresql(connection) or _PIPELINE in connection.info:
-        yield
-        return
+def run_in_pipeline(connection: sa.Connection, work: Callable[[], T], commit: bool) -> T:
+    """PostgreSQL: run ``work`` in psycopg's pipeline mode, and end the transaction in it.
+
+    Its COMMIT (``commit``), or its ROLLBACK when ``work`` refuses with an error of its own, is
+    queued and sent with the pipeline's closing sync: one round trip, where psycopg's commit and
+    the pipeline's exit take one each (psycopg's own then finds the connection idle and sends
+    nothing; its rollback would also drop the connection's prepared statements). After an error
+    of the database the pipeline is aborted: psycopg's rollback ends that transaction. Elsewhere
+    just ``work()``."""
+    if not is_postgresql(connection):
+        return work()
     driver: Any = connection.connection.driver_connection
     info = connection.info  # kept: a connection the server dropped cannot be asked again
-    with driver.pipeline() as pipeline:
-        info[_PIPELINE] = pipeline
-        try:
-            yield
-        finally:
-            info.pop(_PIPELINE, None)
+    try:
+        with driver.pipeline() as pipeline:
+            info[_PIPELINE] = pipeline
+            try:
+                result = work()
+            except sa.exc.DBAPIError:
+                raise
+            except BaseException:
+                _queue(connection, "ROLLBACK")
+                raise
+            if commit:
+                _queue(connection, "COMMIT")
+            return result
+    except psycopg.Error as error:  # from the closing sync: a write the database refused
+        raise sa.exc.DBAPIError.instance("COMMIT", None, error, psycopg.Error) from error
+    finally:
+        info.pop(_PIPELINE, None)
+
+
+def _queue(connection: sa.Connection, command: str) -> None:
+    connection.exec_driver_sql(command, execution_options={ROWS_UNREAD_OPTION: True})
 
 
 def _read_rows_in_pipeline(

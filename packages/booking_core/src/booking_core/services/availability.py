@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from booking_core.domain.availability import days_between, merge_slots
 from booking_core.domain.model import Slot
 from booking_core.errors import ValidationFailed
-from booking_core.services.scheduling import bookable_offerings, check_ids, load_calendars
+from booking_core.services.scheduling import bookable_offerings, check_ids, read_calendars
 from booking_core.services.unit_of_work import UnitOfWork
 
 MAX_RANGE_DAYS = 92
@@ -57,17 +57,15 @@ def find_available_slots(
     with uow.begin() as tx:
         now = uow.now()
         check_ids(service_id, provider_id)
-        schedule = tx.calendar.schedule(service_id)
-        service, providers = bookable_offerings(tx, schedule, provider_id)
+        offer = tx.calendar.service_offer(service_id)
+        _, providers = bookable_offerings(tx, offer, provider_id)
         # Nothing before today or past the horizon can be offered: don't load it.
         today = now.astimezone(settings.tz).date()
         first = max(start_date, today)
         last = min(end_date, today + timedelta(days=settings.horizon_days + 1))
         if last < first:
             return []
-        calendars = load_calendars(
-            tx, settings, now, service, providers, schedule.hours, first, last
-        )
+        _, calendars = read_calendars(tx, settings, now, offer, providers, provider_id, first, last)
     days = list(days_between(first, last))
     return merge_slots(
         (calendar.slots(days, earliest_time, latest_time) for calendar in calendars), limit

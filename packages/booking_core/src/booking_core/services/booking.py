@@ -43,9 +43,7 @@ from booking_core.services.alternatives import (
 from booking_core.services.booking_log import booking_log
 from booking_core.services.booking_reads import (
     BookingReads,
-    lock_for_booking,
-    providers_to_lock,
-    read_for_booking,
+    lock_and_read,
 )
 from booking_core.services.idempotency import (
     IdempotentRequest,
@@ -110,15 +108,13 @@ def create_appointment(
         )
 
         def work(tx: Transaction) -> BookingResult:
-            locked = providers_to_lock(tx, service_id, provider_id)
-            lock_for_booking(tx, phone=client.phone, request=request, provider_ids=locked)
-            reads = read_for_booking(
+            reads = lock_and_read(
                 uow,
                 tx,
                 phone=client.phone,
+                request=request,
                 service_id=service_id,
                 provider_id=provider_id,
-                locked=locked,
                 day=start_utc.astimezone(uow.tz).date(),
                 save_client=client,
             )
@@ -319,23 +315,17 @@ def reschedule_appointment(
             current = _owned_appointment(uow, tx, appointment_id, requester)
             log["phone"] = current.client.phone
             moving[:] = [current]
-            new_provider_id = provider_id or current.provider_id
-            lock_for_booking(
-                tx,
-                phone=current.client.phone,
-                request=request,
-                provider_ids={new_provider_id, current.provider_id},
-            )
             _check_movable(uow, current, requester)
-            reads = read_for_booking(
+            reads = lock_and_read(
                 uow,
                 tx,
                 phone=current.client.phone,
+                request=request,
                 service_id=current.service_id,
-                provider_id=new_provider_id,
-                locked=[new_provider_id],
+                provider_id=provider_id or current.provider_id,
                 day=start_utc.astimezone(uow.tz).date(),
                 release=current.id,
+                also_lock=[current.provider_id],
             )
             return _move(uow, tx, reads, current, start_utc, requester, request)
 

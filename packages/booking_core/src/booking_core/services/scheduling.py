@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from booking_core.adapters.calendar_store import BlockedTime, Schedule
+from booking_core.adapters.calendar_store import CalendarData, ServiceOffer
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.model import (
     MAX_ID,
@@ -44,13 +44,13 @@ def check_ids(service_id: int, provider_id: int | None) -> None:
 
 
 def bookable_offerings(
-    tx: Transaction, schedule: Schedule, provider_id: int | None
+    tx: Transaction, offer: ServiceOffer, provider_id: int | None
 ) -> tuple[Service, list[tuple[Provider, int]]]:
     """The service and the active providers who offer it, each with their duration for it.
 
     With a provider_id, that provider alone, or the reason they cannot take the booking.
     """
-    service, offered = schedule.service, schedule.offered
+    service, offered = offer.service, offer.offered
     if service is None:
         raise NotFound("We could not find that service.", resource="service")
     if not service.active:
@@ -96,38 +96,49 @@ def calendar_span(settings: BookingSettings, first_day: date, last_day: date) ->
     )
 
 
-def load_calendars(
+def read_calendars(
     tx: Transaction,
     settings: BookingSettings,
     now: datetime,
-    service: Service,
-    providers: Sequence[tuple[Provider, int]],
-    hours: Sequence[WorkingHours],
+    offer: ServiceOffer,
+    candidates: Sequence[tuple[Provider, int]],
+    provider_id: int | None,
     first_day: date,
     last_day: date,
-) -> list[ProviderCalendar]:
-    """Each provider's schedule and busy time over local dates [first_day, last_day]."""
+) -> tuple[Service, list[ProviderCalendar]]:
+    """The candidates' calendars over local dates [first_day, last_day], in one statement,
+    checked again against what that statement read of who offers the service (a booking reads
+    it under the providers' locks, which admin changes take too)."""
     span = calendar_span(settings, first_day, last_day)
-    ids = [provider.id for provider, _ in providers]
-    blocked = tx.calendar.blocked_time(ids, span.first, span.last, span.start, span.end)
-    return build_calendars(hours, blocked, settings, now, service, providers)
+    assert offer.service is not None  # checked by bookable_offerings
+    ids = [provider.id for provider, _ in candidates]
+    data = tx.calendar.calendars(offer.service.id, ids, span.first, span.last, span.start, span.end)
+    current = ServiceOffer(
+        offer.service,
+        [
+            (replace(provider, active=data.offered[provider.id][0]), data.offered[provider.id][1])
+            for provider, _ in candidates
+            if provider.id in data.offered
+        ],
+    )
+    service, checked = bookable_offerings(tx, current, provider_id)
+    return service, build_calendars(data, settings, now, service, checked)
 
 
 def build_calendars(
-    all_hours: Sequence[WorkingHours],
-    blocked: BlockedTime,
+    data: CalendarData,
     settings: BookingSettings,
     now: datetime,
     service: Service,
     providers: Sequence[tuple[Provider, int]],
 ) -> list[ProviderCalendar]:
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for entry in all_hours:
+    for entry in data.hours:
         hours[entry.provider_id].append(entry)
     time_off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for absence in blocked.time_off:
+    for absence in data.time_off:
         time_off[absence.provider_id].append((absence.start, absence.end))
-    window = booking_window(settings, now, [c.date for c in blocked.closures])
+    window = booking_window(settings, now, [c.date for c in data.closures])
     return [
         ProviderCalendar(
             ProviderSchedule(
@@ -135,7 +146,7 @@ def build_calendars(
                 duration_minutes=duration,
                 buffer_minutes=service.buffer_minutes,
                 hours=tuple(hours[provider.id]),
-                busy=tuple(blocked.busy.get(provider.id, ())),
+                busy=tuple(data.busy.get(provider.id, ())),
             ),
             time_off[provider.id],
             window,

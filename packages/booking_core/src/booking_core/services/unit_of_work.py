@@ -39,7 +39,7 @@ from booking_core.adapters.database import (
     allow_pipelines,
     create_database_engine,
     end_failed_transaction,
-    pipelined,
+    run_in_pipeline,
 )
 from booking_core.adapters.outbox_store import OutboxStore
 from booking_core.adapters.tables import RESERVATIONS_NO_OVERLAP
@@ -153,24 +153,24 @@ class UnitOfWork:
         """Run ``work`` in a transaction and commit it, retrying transient conflicts.
 
         ``pipelined``: on PostgreSQL the transaction runs in psycopg's pipeline mode, so what
-        ``work`` does not read back (locks, writes, the COMMIT) shares round trips.
+        ``work`` does not read back (locks, writes, the COMMIT) shares round trips
+        (``adapters.database.run_in_pipeline``).
         """
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
-                with self.begin(write=write, retryable=True) as tx, _maybe_pipelined(tx, pipelined):
-                    result = work(tx)
+                with self.begin(write=write, retryable=True) as tx:
+                    if pipelined:
+                        result = run_in_pipeline(tx.connection, lambda: work(tx), commit=write)
+                    else:
+                        result = work(tx)
                     if write:
-                        tx.commit()
+                        tx.commit()  # after a pipeline: already sent there, nothing is sent
                     return result
             except _Retry as retry:
                 if attempt == _MAX_ATTEMPTS:
                     raise retry.final from None
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
-
-
-def _maybe_pipelined(tx: Transaction, wanted: bool) -> AbstractContextManager[None]:
-    return pipelined(tx.connection) if wanted else nullcontext()
 
 
 _sqlite_write_locks: dict[str, threading.Lock] = {}
