@@ -448,6 +448,7 @@ def run(engine_name: str, postgres_url: str) -> dict[str, object]:
             "raw_contended_attempts_per_s": round(raw_contended, 1),
             "contended_ratio": round(contended / raw_contended, 3),
             "contended_p99_ms": round(p99, 2),
+            "raw_contended_p99_ms": round(raw_p99, 2),
             "double_bookings": doubles,
         }
     finally:
