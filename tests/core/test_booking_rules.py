@@ -298,6 +298,27 @@ def test_idempotent_reschedule(uow):
         )
 
 
+def test_a_replay_needs_the_right_to_see_the_appointment(uow):
+    """A retried key replays only to a caller the appointment is found for: the same request
+    with a wrong manage token is not_found, not the first result."""
+    created = book(uow, at(DAY, 10))
+    reschedule_appointment(
+        uow,
+        appointment_id=created.appointment.id,
+        new_start=at(DAY, 14),
+        requester=Requester.web(created.manage_token),
+        idempotency_key="move-1",
+    )
+    with pytest.raises(NotFound):
+        reschedule_appointment(
+            uow,
+            appointment_id=created.appointment.id,
+            new_start=at(DAY, 14),
+            requester=Requester.web("not-the-token"),
+            idempotency_key="move-1",
+        )
+
+
 def test_cancelling_twice_is_harmless(uow):
     created = book(uow, at(DAY, 10))
     requester = Requester.web(created.manage_token)

@@ -94,13 +94,6 @@ from booking_core.services.requester import Requester
 from booking_core.services.unit_of_work import UnitOfWork
 from booking_core.settings import BookingSettings
 
-
-def open_unit_of_work(
-    settings: BookingSettings | None = None, clock: Clock = system_clock
-) -> UnitOfWork:
-    return bootstrap(settings, clock=clock).uow
-
-
 __all__ = [
     "ERROR_HTTP_STATUS",
     "MAX_CALENDAR_DAYS",
@@ -170,7 +163,6 @@ __all__ = [
     "loggable",
     "mask_phone",
     "normalize_phone",
-    "open_unit_of_work",
     "provider_feed",
     "provider_services",
     "reschedule_appointment",

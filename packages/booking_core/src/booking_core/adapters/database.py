@@ -45,7 +45,7 @@ def create_database_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 
 def allow_pipelines(engine: sa.Engine) -> None:
-    """Let ``pipelined`` work on this engine (any engine, wherever it was made), once."""
+    """Let ``run_in_pipeline`` work on this engine (any engine, wherever it was made), once."""
     if is_postgresql(engine) and not event.contains(
         engine, "after_cursor_execute", _read_rows_in_pipeline
     ):

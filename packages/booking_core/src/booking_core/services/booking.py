@@ -498,7 +498,9 @@ def _run_booking(
     try:
         return uow.run(work, pipelined=True)
     except (TakenSlot, BookingError) as failure:
-        replay = replayed_result(uow, request)
+        # Not for a caller the appointment is not found for (a wrong manage token): a key
+        # replays a result only to whoever may see it.
+        replay = None if isinstance(failure, NotFound) else replayed_result(uow, request)
         if replay is not None:
             token = manage_token(uow.secret, replay.id) if request.operation == "create" else None
             return BookingResult(replay, token, replayed=True)
