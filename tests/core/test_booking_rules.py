@@ -705,7 +705,7 @@ def test_a_transaction_that_fails_after_writing_changes_nothing(uow):
     write_then_fail(lambda tx: tx.bookings.save_client("Booking", "+13125550199", None, now))
     with uow.begin() as tx:
         assert tx.catalog.closures(DAY, DAY) == []
-        assert tx.bookings.find_client("+13125550199") is None
+        assert tx.bookings.client_with_upcoming("+13125550199", now) == (None, [])
 
 
 @pytest.mark.parametrize("engine_name", ["postgresql"])  # pipelined writes are PostgreSQL's

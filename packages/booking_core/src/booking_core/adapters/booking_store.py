@@ -64,7 +64,6 @@ _SAVE_CLIENT = {
     "postgresql": _upsert_client(postgresql.insert),
     "sqlite": _upsert_client(sqlite.insert),
 }
-_CLIENT_BY_PHONE = sa.select(t.clients).where(t.clients.c.phone == _p("phone"))
 _CLIENT_WITH_UPCOMING = (
     sa.select(
         t.clients.c.id.label("known_client_id"),
@@ -151,10 +150,6 @@ class BookingStore:
         self.connection.execute(
             upsert, {"name": name, "phone": phone, "email": email, "created_at": now}
         )
-
-    def find_client(self, phone: str) -> Client | None:
-        row = self.connection.execute(_CLIENT_BY_PHONE, {"phone": phone}).first()
-        return mappers.client_from_row(row) if row else None
 
     def client_with_upcoming(
         self, phone: str, after: datetime

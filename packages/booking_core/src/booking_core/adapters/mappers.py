@@ -81,10 +81,6 @@ def closure_from_row(row: Any) -> Closure:
 # --- clients and appointments ----------------------------------------------------------------
 
 
-def client_from_row(row: Any) -> Client:
-    return Client(row.id, row.name, row.phone, row.email)
-
-
 #: What an appointment is read with: its row, and the names it is shown with.
 APPOINTMENT_COLUMNS = (
     t.appointments,
