@@ -69,7 +69,7 @@ _CLIENT_WITH_UPCOMING = (
         t.clients.c.id.label("known_client_id"),
         t.clients.c.name.label("known_name"),
         t.clients.c.email.label("known_email"),
-        *mappers.APPOINTMENT_COLUMNS[:3],
+        *mappers.APPOINTMENT_OWN_COLUMNS,
     )
     # Flat LEFT JOINs (a parenthesized join is materialized whole by SQLite): the
     # appointments through their (client_id, start_at) index.
@@ -163,9 +163,7 @@ class BookingStore:
             return None, []
         first = rows[0]
         client = Client(first.known_client_id, first.known_name, phone, first.known_email)
-        upcoming = [
-            mappers.appointment_from_row(_WithClient(row, client)) for row in rows if row.id
-        ]
+        upcoming = [mappers.appointment_from_row(row, client) for row in rows if row.id]
         return client, upcoming
 
     # --- appointments ------------------------------------------------------------------------
@@ -267,15 +265,3 @@ class BookingStore:
     def purge_idempotency_records(self, now: datetime) -> int:
         r = t.idempotency_records
         return self.connection.execute(sa.delete(r).where(r.c.expires_at < now)).rowcount
-
-
-class _WithClient:
-    """A row of ``client_with_upcoming`` read as an appointment row of that client."""
-
-    def __init__(self, row: Any, client: Client) -> None:
-        self._row, self._client = row, client
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("client_"):
-            return getattr(self._client, name.removeprefix("client_"))
-        return getattr(self._row, name)

@@ -53,11 +53,9 @@ def allow_pipelines(engine: sa.Engine) -> None:
 
 
 def end_failed_transaction(connection: sa.Connection) -> None:
-    """After a COMMIT that failed, end the transaction the driver may still be in.
-
-    In a pipeline, an error of a statement queued before COMMIT surfaces at the COMMIT, which
-    the server then skips; SQLAlchemy counts its transaction as ended, and the pool would hand
-    the connection on inside the failed one. (The driver's rollback does nothing when idle.)"""
+    """After a COMMIT that failed, end the transaction the driver may still be in: SQLAlchemy
+    counts its transaction as ended, and the pool would otherwise hand the connection on
+    inside the failed one. (The driver's rollback does nothing when idle.)"""
     if connection.invalidated or connection.closed:
         return
     try:

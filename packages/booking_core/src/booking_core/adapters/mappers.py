@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,11 +82,15 @@ def closure_from_row(row: Any) -> Closure:
 # --- clients and appointments ----------------------------------------------------------------
 
 
-#: What an appointment is read with: its row, and the names it is shown with.
-APPOINTMENT_COLUMNS = (
+#: An appointment's row and the names of its provider and service.
+APPOINTMENT_OWN_COLUMNS = (
     t.appointments,
     t.providers.c.name.label("provider_name"),
     t.services.c.name.label("service_name"),
+)
+#: What an appointment is read with: its own columns and its client's.
+APPOINTMENT_COLUMNS = (
+    *APPOINTMENT_OWN_COLUMNS,
     t.clients.c.name.label("client_name"),
     t.clients.c.phone.label("client_phone"),
     t.clients.c.email.label("client_email"),
@@ -101,14 +106,17 @@ def select_appointments() -> sa.Select[Any]:
     return sa.select(*APPOINTMENT_COLUMNS).select_from(APPOINTMENT_FROM)
 
 
-def appointment_from_row(row: Any) -> Appointment:
+def appointment_from_row(row: Any, client: Client | None = None) -> Appointment:
+    """``client``: when the row does not carry the client's columns (``APPOINTMENT_COLUMNS``)."""
+    if client is None:
+        client = Client(row.client_id, row.client_name, row.client_phone, row.client_email)
     return Appointment(
         id=row.id,
         provider_id=row.provider_id,
         provider_name=row.provider_name,
         service_id=row.service_id,
         service_name=row.service_name,
-        client=Client(row.client_id, row.client_name, row.client_phone, row.client_email),
+        client=client,
         start=row.start_at,
         end=row.end_at,
         buffer_minutes=row.buffer_minutes,
@@ -123,8 +131,8 @@ def appointment_from_row(row: Any) -> Appointment:
 
 
 def appointment_values(appointment: Appointment) -> dict[str, Any]:
-    """The appointment's own columns (the manage token's hash is written on creation only).
-    The client is named by phone: a client saved in the same transaction has no id here."""
+    """The appointment's own columns, but its client's id (the manage token's hash is written
+    on creation only)."""
     return {
         "id": appointment.id,
         "provider_id": appointment.provider_id,
@@ -177,21 +185,8 @@ def appointment_from_snapshot(snapshot: dict[str, Any]) -> Appointment:
         key: datetime.fromisoformat(value) if key.endswith("_at") and value else value
         for key, value in snapshot.items()
     }
-    client: dict[str, Any] = row.pop("client")
-    row.update(
-        client_id=client["id"],
-        client_name=client["name"],
-        client_phone=client["phone"],
-        client_email=client["email"],
-    )
-    return appointment_from_row(_Row(row))
-
-
-class _Row:
-    """Attribute access to a dict, as a result row gives it."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+    client = Client(**row.pop("client"))
+    return appointment_from_row(SimpleNamespace(**row), client)
 
 
 # --- history ---------------------------------------------------------------------------------

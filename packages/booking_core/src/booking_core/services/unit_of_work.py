@@ -78,15 +78,17 @@ class Transaction:
         self.calendar = CalendarStore(connection)
         self.outbox = OutboxStore(connection)
         self._transaction = connection.begin()
+        self._committed = False
 
     def commit(self) -> None:
         self._transaction.commit()
+        self._committed = True
 
     def rollback(self) -> None:
         """End the transaction unless it was committed (a no-op after a commit)."""
         if self._transaction.is_active:
             self._transaction.rollback()
-        else:
+        elif not self._committed:  # a COMMIT that failed
             end_failed_transaction(self.connection)
 
 
