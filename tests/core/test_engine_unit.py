@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from booking_core.domain.availability import BookingWindow, ProviderCalendar, nearest_free_slots
+from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.intervals import BusyIndex, merge, overlaps
-from booking_core.domain.model import Provider, ProviderSchedule, WorkingHours
+from booking_core.domain.model import Provider, ProviderSchedule, Service, WorkingHours
 from booking_core.domain.timezones import local_to_utc, parse_instant, wall_time_to_utc
+from booking_core.domain.visits import PartOptions, VisitCalendar, plan_slot
 from booking_core.errors import InvalidTime, OutsideWorkingHours, SlotUnavailable
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -110,6 +111,15 @@ def calendar_for(day: date, start: time, end: time, duration=30, buffer=0, busy=
     return ProviderCalendar(schedule, (), window)
 
 
+SERVICE = Service(1, "Test", "", 30, 0, 0)
+
+
+def offered_slots(calendar: ProviderCalendar, days: list[date]):
+    """The offered slots of a one-service visit with this provider."""
+    visit = VisitCalendar([PartOptions(SERVICE, (calendar,))])
+    return [plan_slot(plan, CHICAGO) for plan in visit.free_plans(days)]
+
+
 def wall_grid(start: time, end: time, length: int) -> list[time]:
     walls, cursor = [], datetime.combine(date(2000, 1, 1), start)
     while cursor + timedelta(minutes=length) <= datetime.combine(date(2000, 1, 1), end):
@@ -141,7 +151,7 @@ def test_daytime_slots_are_the_wall_clock_grid_on_every_day(day, hours, duration
     """DST days included: the local slots are exactly the wall-clock grid, each once, each
     lasting the service's duration in real time, with the offset in force that day."""
     start, end = hours
-    slots = list(calendar_for(day, start, end, duration, buffer).slots([day]))
+    slots = list(offered_slots(calendar_for(day, start, end, duration, buffer), [day]))
     assert [s.start.time() for s in slots] == wall_grid(start, end, duration + buffer)
     for slot in slots:
         assert slot.start.date() == day
@@ -150,7 +160,7 @@ def test_daytime_slots_are_the_wall_clock_grid_on_every_day(day, hours, duration
 
 
 def test_spring_forward_night_has_no_slot_in_the_missing_hour():
-    slots = list(calendar_for(SPRING_FORWARD, time(0), time(5)).slots([SPRING_FORWARD]))
+    slots = list(offered_slots(calendar_for(SPRING_FORWARD, time(0), time(5)), [SPRING_FORWARD]))
     walls = [s.start.strftime("%H:%M %Z") for s in slots]
     assert not any(w.startswith("02:") for w in walls)
     assert walls[:9] == [
@@ -170,7 +180,7 @@ def test_spring_forward_night_has_no_slot_in_the_missing_hour():
 
 
 def test_fall_back_night_offers_each_real_instant_once():
-    slots = list(calendar_for(FALL_BACK, time(0), time(4)).slots([FALL_BACK]))
+    slots = list(offered_slots(calendar_for(FALL_BACK, time(0), time(4)), [FALL_BACK]))
     instants = [s.start.astimezone(UTC) for s in slots]
     assert instants == sorted(set(instants))
     # 0:00 to 4:00 on fall-back night is 5 real hours.
@@ -190,7 +200,7 @@ def test_buffers_block_following_slots_and_problem_matches_slots():
         buffer=15,
         busy=[(booked, booked + timedelta(minutes=75))],
     )
-    offered = {s.start.time() for s in calendar.slots([day])}
+    offered = {s.start.time() for s in offered_slots(calendar, [day])}
     assert time(11, 15) in offered and time(11) not in offered and time(9) not in offered
     assert time(8, 45) not in offered
     for wall in wall_grid(time(9), time(13), 75):
@@ -208,7 +218,9 @@ def test_buffers_block_following_slots_and_problem_matches_slots():
 def test_working_hours_ending_inside_the_skipped_hour_end_at_the_jump():
     # 00:30-02:30 on spring-forward night: 02:30 does not exist, so the day ends at the jump
     # (03:00 CDT): the last 30-minute slot starts at 01:30 CST.
-    slots = list(calendar_for(SPRING_FORWARD, time(0, 30), time(2, 30)).slots([SPRING_FORWARD]))
+    slots = list(
+        offered_slots(calendar_for(SPRING_FORWARD, time(0, 30), time(2, 30)), [SPRING_FORWARD])
+    )
     walls = [s.start.strftime("%H:%M %Z") for s in slots]
     assert walls == ["00:30 CST", "00:45 CST", "01:00 CST", "01:15 CST", "01:30 CST"]
 
@@ -305,8 +317,10 @@ def test_nearest_free_slots_are_the_closest_of_all_free_slots(busy_a, busy_b, mi
         for start in c.free_starts(days)
     )[:count]
     expected = sorted((start, provider_id) for _, provider_id, start in every)
-    found = nearest_free_slots(calendars, days, target, count)
-    assert [(slot.start.astimezone(UTC), slot.provider_id) for slot in found] == expected
+    found = VisitCalendar([PartOptions(SERVICE, tuple(calendars))]).nearest_free(
+        days, target, count
+    )
+    assert [(plan[0].start, plan[0].provider_id) for plan in found] == expected
 
 
 @given(

@@ -1,10 +1,11 @@
-"""The demo business: a med spa with four providers and five services (demo and tests)."""
+"""The demo business: a med spa with four providers, five services, three rooms and a laser
+(demo and tests)."""
 
 from __future__ import annotations
 
 from datetime import time
 
-from booking_core.services import business
+from booking_core.services import business, resources
 from booking_core.services.unit_of_work import UnitOfWork
 
 DEMO_SERVICES = [
@@ -45,7 +46,7 @@ DEMO_PROVIDERS = [
     (
         "Ashley Chen",
         "Licensed Esthetician",
-        ["Consultation", "HydraFacial"],
+        ["Consultation", "HydraFacial", "Laser Hair Removal"],
         [*WEEKDAYS_9_TO_5_WITH_LUNCH, (5, time(9), time(14))],
     ),
     (
@@ -55,6 +56,24 @@ DEMO_PROVIDERS = [
         [(day, time(11), time(19)) for day in range(5)],
     ),
 ]
+
+
+DEMO_RESOURCES = [
+    # name, kind
+    ("Treatment Room 1", "room"),
+    ("Treatment Room 2", "room"),
+    ("Laser Room", "room"),
+    ("GentleMax Pro Laser", "device"),
+]
+
+DEMO_REQUIREMENTS = {
+    # service: groups of alternatives (one resource of each group)
+    "HydraFacial": [["Treatment Room 1", "Treatment Room 2"]],
+    "Laser Hair Removal": [["Laser Room"], ["GentleMax Pro Laser"]],
+}
+
+#: A popular visit of two services, bookable back to back with one injector.
+DEMO_POPULAR_VISIT = ("Botox", "Dermal Filler")
 
 
 def is_empty(uow: UnitOfWork) -> bool:
@@ -81,3 +100,10 @@ def load_demo_business(uow: UnitOfWork) -> None:
         provider = business.create_provider(uow, name, title)
         business.set_provider_services(uow, provider.id, [(service_ids[s], None) for s in offered])
         business.set_working_hours(uow, provider.id, list(hours))
+    resource_ids = {
+        name: resources.create_resource(uow, name, kind).id for name, kind in DEMO_RESOURCES
+    }
+    for service_name, groups in DEMO_REQUIREMENTS.items():
+        resources.set_service_resource_groups(
+            uow, service_ids[service_name], [[resource_ids[r] for r in group] for group in groups]
+        )

@@ -53,6 +53,12 @@ class ProviderHasFutureBookings(BookingError):
     default_message = "This provider still has upcoming appointments."
 
 
+class ResourceHasFutureBookings(BookingError):
+    code = "resource_has_future_bookings"
+    http_status = 409
+    default_message = "This room or device is held by upcoming appointments."
+
+
 class BookingLimitReached(BookingError):
     code = "booking_limit_reached"
     http_status = 409

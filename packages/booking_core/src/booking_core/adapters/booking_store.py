@@ -4,6 +4,7 @@ idempotency records, and the locks that serialize writers."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -23,9 +24,14 @@ from booking_core.domain.model import (
 
 # Advisory lock classes (pg_advisory_xact_lock(class, id)): one lock space per kind of thing.
 # Writers take them in (class, id) order: clients and keys first, then resources.
-LOCK_CLASSES = {"client": 1, "idempotency": 2, "provider": 3}
+LOCK_CLASSES = {"client": 1, "idempotency": 2, "provider": 3, "resource": 4}
 
-_a = t.appointments
+_a, _ap, _apr, _r = (
+    t.appointments,
+    t.appointment_parts,
+    t.appointment_part_resources,
+    t.reservations,
+)
 _BOOKED = AppointmentStatus.BOOKED.value
 
 
@@ -96,8 +102,24 @@ _LOCK_APPOINTMENT = (
     .with_for_update()
     .execution_options(**{ROWS_UNREAD_OPTION: True})
 )
-_APPOINTMENT = mappers.select_appointments().where(_a.c.id == _p("appointment_id"))
+# The appointment with its client and its parts (one row per part and resource).
+_APPOINTMENT = (
+    sa.select(*mappers.APPOINTMENT_COLUMNS, *mappers.PART_COLUMNS)
+    .select_from(mappers.join_parts(mappers.APPOINTMENT_FROM))
+    .where(_a.c.id == _p("appointment_id"))
+    .order_by(*mappers.PART_ORDER)
+)
+_PARTS_OF = (
+    sa.select(*mappers.PART_COLUMNS)
+    .select_from(mappers.join_parts(_a))
+    .where(_a.c.id.in_(_p("ids", expanding=True)))
+    .order_by(*mappers.PART_ORDER)
+)
 _INSERT_APPOINTMENT = sa.insert(_a).inline()
+_INSERT_PART = sa.insert(_ap).inline()
+_INSERT_PART_RESOURCE = sa.insert(_apr).inline()
+_DELETE_PARTS = sa.delete(_ap).where(_ap.c.appointment_id == _p("appointment_id"))
+_DELETE_PART_RESOURCES = sa.delete(_apr).where(_apr.c.appointment_id == _p("appointment_id"))
 _UPDATE_APPOINTMENT = sa.update(_a).where(_a.c.id == _p("appointment_id"))
 _BOOKED_COUNTS = (
     sa.select(_a.c.provider_id, sa.func.count().label("booked"))
@@ -155,7 +177,8 @@ class BookingStore:
         self, phone: str, after: datetime
     ) -> tuple[Client | None, list[Appointment]]:
         """The client with this phone and their booked appointments ending after ``after``, in
-        one statement."""
+        one statement; the appointments without their parts (``with_parts`` reads them: a
+        booking checks only the visits' spans)."""
         rows = self.connection.execute(
             _CLIENT_WITH_UPCOMING, {"phone": phone, "after": after}
         ).all()
@@ -175,18 +198,52 @@ class BookingStore:
             # The row on its own: FOR UPDATE on the joined read would re-check the join after
             # waiting, and lose a row whose provider a concurrent move changed.
             self.connection.execute(_LOCK_APPOINTMENT, {"appointment_id": appointment_id})
-        row = self.connection.execute(_APPOINTMENT, {"appointment_id": appointment_id}).first()
-        return (mappers.appointment_from_row(row), row.manage_token_hash) if row else None
+        rows = self.connection.execute(_APPOINTMENT, {"appointment_id": appointment_id}).all()
+        if not rows:
+            return None
+        parts = mappers.parts_from_rows(rows)[appointment_id]
+        return mappers.appointment_from_row(rows[0], parts=parts), rows[0].manage_token_hash
+
+    def with_parts(self, appointments: list[Appointment]) -> list[Appointment]:
+        """The appointments with their parts read (one statement)."""
+        if not appointments:
+            return []
+        rows = self.connection.execute(_PARTS_OF, {"ids": [a.id for a in appointments]})
+        parts = mappers.parts_from_rows(rows)
+        return [replace(a, parts=parts.get(a.id, ())) for a in appointments]
 
     def add_appointment(self, appointment: Appointment, token_hash: str) -> None:
+        """The appointment with its parts and the resources they hold."""
         values = mappers.appointment_values(appointment)
         values.update(client_id=appointment.client.id, manage_token_hash=token_hash)
         self.connection.execute(_INSERT_APPOINTMENT, values)
+        self._add_parts(appointment)
 
-    def update_appointment(self, appointment: Appointment) -> None:
+    def update_appointment(self, appointment: Appointment, parts_changed: bool = False) -> None:
+        """Write a change; ``parts_changed``: its parts (times, providers, resources) too."""
         values = mappers.appointment_values(appointment)
         changes = {key: values[key] for key in mappers.APPOINTMENT_CHANGEABLE}
         self.connection.execute(_UPDATE_APPOINTMENT, {**changes, "appointment_id": appointment.id})
+        if parts_changed:
+            ids = {"appointment_id": appointment.id}
+            self.connection.execute(_DELETE_PART_RESOURCES, ids)
+            self.connection.execute(_DELETE_PARTS, ids)
+            self._add_parts(appointment)
+
+    def _add_parts(self, appointment: Appointment) -> None:
+        for position, part in enumerate(appointment.parts):
+            self.connection.execute(
+                _INSERT_PART, mappers.part_values(appointment.id, position, part)
+            )
+            for resource in part.resources:
+                self.connection.execute(
+                    _INSERT_PART_RESOURCE,
+                    {
+                        "appointment_id": appointment.id,
+                        "position": position,
+                        "resource_id": resource.id,
+                    },
+                )
 
     def appointments_between(
         self,
@@ -200,11 +257,32 @@ class BookingStore:
             .where(_a.c.start_at >= start, _a.c.start_at < end)
             .order_by(_a.c.start_at, _a.c.provider_id)
         )
-        if provider_id is not None:
-            query = query.where(_a.c.provider_id == provider_id)
+        if provider_id is not None:  # any part with that provider
+            query = query.where(
+                _a.c.id.in_(sa.select(_ap.c.appointment_id).where(_ap.c.provider_id == provider_id))
+            )
         if statuses is not None:
             query = query.where(_a.c.status.in_([s.value for s in statuses]))
-        return [mappers.appointment_from_row(row) for row in self.connection.execute(query)]
+        found = [mappers.appointment_from_row(row) for row in self.connection.execute(query)]
+        return self.with_parts(found)
+
+    def booked_holding(
+        self, kind: str, resource_id: int, start: datetime, end: datetime | None = None
+    ) -> list[Appointment]:
+        """Booked appointments whose busy time on this provider or resource overlaps
+        [start, end) (end None: any time after start), with their parts."""
+        held = sa.select(_r.c.appointment_id).where(
+            _r.c.resource_kind == kind, _r.c.resource_id == resource_id, _r.c.end_at > start
+        )
+        if end is not None:
+            held = held.where(_r.c.start_at < end)
+        query = (
+            mappers.select_appointments()
+            .where(_a.c.id.in_(held), _a.c.status == _BOOKED)
+            .order_by(_a.c.start_at)
+        )
+        found = [mappers.appointment_from_row(row) for row in self.connection.execute(query)]
+        return self.with_parts(found)
 
     def booked_counts(
         self, provider_ids: Iterable[int], start: datetime, end: datetime
@@ -216,10 +294,12 @@ class BookingStore:
         return {int(row.provider_id): int(row.booked) for row in rows}
 
     def future_booked_count(self, provider_id: int, now: datetime) -> int:
+        """Booked appointments not yet ended with a part for this provider."""
+        with_provider = sa.select(_ap.c.appointment_id).where(_ap.c.provider_id == provider_id)
         return int(
             self.connection.execute(
                 sa.select(sa.func.count()).where(
-                    _a.c.provider_id == provider_id, _a.c.status == _BOOKED, _a.c.end_at > now
+                    _a.c.id.in_(with_provider), _a.c.status == _BOOKED, _a.c.end_at > now
                 )
             ).scalar_one()
         )

@@ -1,5 +1,6 @@
-"""The reads behind availability and bookings: a service with the providers offering it, and the
-providers' calendars (their offer of the service, weekly hours, bookings, time off, closures)."""
+"""The reads behind availability and bookings: services with the providers offering them and the
+resources they need, and the calendars (the providers' offer of the services, weekly hours,
+bookings, time off; closures; the resources' state, bookings and time off)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from booking_core.adapters import mappers
 from booking_core.adapters import tables as t
 from booking_core.domain.model import (
     LONGEST_BUSY,
+    RESOURCE_KINDS,
     Closure,
     Provider,
+    Resource,
     ResourceKind,
     Service,
     TimeOff,
@@ -26,49 +29,100 @@ from booking_core.domain.model import (
 
 @dataclass(frozen=True)
 class ServiceOffer:
-    """A service (None: no such service) and every provider offering it, active or not, with
-    their own duration for it (None: the service's)."""
+    """A service (None: no such service), every provider offering it, active or not, with
+    their own duration for it (None: the service's), and the resources it needs: groups of
+    alternative resource ids."""
 
     service: Service | None
     offered: list[tuple[Provider, int | None]] = field(default_factory=list)
+    groups: list[list[int]] = field(default_factory=list)
+
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class CalendarSpan:
+    """What a calendar read covers: closures over local dates [first, last], busy time and
+    time off over [start, end)."""
+
+    first: date
+    last: date
+    start: datetime
+    end: datetime
 
 
 @dataclass(frozen=True)
 class CalendarData:
-    """Some providers' calendars for one service over a span of time."""
+    """Some providers' and resources' calendars for some services over a span of time."""
 
-    offered: dict[int, tuple[bool, int | None]]  # provider id: (active, own duration)
+    offered: dict[tuple[int, int], tuple[bool, int | None]]  # (provider, service): (active, own)
     hours: list[WorkingHours]
     closures: list[Closure]
     time_off: list[TimeOff]
-    busy: dict[int, list[tuple[datetime, datetime]]]
+    busy: dict[int, list[Interval]]
+    resources: dict[int, Resource] = field(default_factory=dict)
+    resource_busy: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
+    resource_off: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
 
 
 _s, _ps, _p, _wh = t.services, t.provider_services, t.providers, t.working_hours
 _r, _off, _closed = t.reservations, t.time_off, t.closures
+_res, _res_off, _needs = t.resources, t.resource_time_off, t.service_resources
 _p_ = sa.bindparam
+_RESOURCE_KIND_VALUES = [kind.value for kind in RESOURCE_KINDS]
 
-# LEFT JOINs: a service nobody offers still comes back.
-_SERVICE_OFFER = (
-    sa.select(
-        _s,
-        _p.c.id.label("p_id"),
-        _p.c.name.label("p_name"),
-        _p.c.title.label("p_title"),
-        _p.c.active.label("p_active"),
-        _ps.c.duration_minutes.label("offered_minutes"),
+
+def _service_offer_statement() -> Any:
+    """Offer rows (LEFT JOINs: a service nobody offers still comes back) and requirement rows,
+    tagged by ``kind``: one statement."""
+    ids: Any = _p_("service_ids", expanding=True)
+    offers = (
+        sa.select(
+            sa.literal("offer").label("kind"),
+            *_s.c,
+            _p.c.id.label("p_id"),
+            _p.c.name.label("p_name"),
+            _p.c.title.label("p_title"),
+            _p.c.active.label("p_active"),
+            _ps.c.duration_minutes.label("offered_minutes"),
+            sa.cast(sa.null(), sa.Integer).label("group_no"),
+            sa.cast(sa.null(), sa.Integer).label("resource_id"),
+        )
+        .select_from(
+            _s.outerjoin(_ps, _ps.c.service_id == _s.c.id).outerjoin(
+                _p, _p.c.id == _ps.c.provider_id
+            )
+        )
+        .where(_s.c.id.in_(ids))
     )
-    .select_from(
-        _s.outerjoin(_ps, _ps.c.service_id == _s.c.id).outerjoin(_p, _p.c.id == _ps.c.provider_id)
-    )
-    .where(_s.c.id == _p_("service_id"))
-    .order_by(_p.c.id)
-)
+    service_nulls = [
+        _needs.c.service_id.label("id")
+        if column.name == "id"
+        else sa.cast(sa.null(), column.type).label(column.name)
+        for column in _s.c
+    ]
+    needs = sa.select(
+        sa.literal("requirement").label("kind"),
+        *service_nulls,
+        sa.cast(sa.null(), sa.Integer).label("p_id"),
+        sa.cast(sa.null(), sa.String).label("p_name"),
+        sa.cast(sa.null(), sa.String).label("p_title"),
+        sa.cast(sa.null(), sa.Boolean).label("p_active"),
+        sa.cast(sa.null(), sa.Integer).label("offered_minutes"),
+        _needs.c.group_no,
+        _needs.c.resource_id,
+    ).where(_needs.c.service_id.in_(ids))
+    union = sa.union_all(offers, needs).subquery()
+    return sa.select(union).order_by(union.c.p_id, union.c.group_no, union.c.resource_id)
+
+
+_SERVICE_OFFERS = _service_offer_statement()
 
 # The calendar read is one UNION ALL of rows tagged by ``kind``, each kind filling the columns
 # it has (the others are typed NULLs): one statement, so one round trip under the locks.
 _CALENDAR_COLUMNS: dict[str, Any] = {
-    "provider_id": sa.Integer,
+    "owner_id": sa.Integer,  # the provider or resource a row is about
     "start_at": t.UTCDateTime,
     "end_at": t.UTCDateTime,
     "day": sa.Date,
@@ -78,6 +132,9 @@ _CALENDAR_COLUMNS: dict[str, Any] = {
     "end_time": sa.Time,
     "minutes": sa.Integer,
     "active": sa.Boolean,
+    "service_id": sa.Integer,
+    "name": sa.String,
+    "resource_kind": sa.String,
 }
 
 
@@ -91,37 +148,72 @@ def _calendar_rows(kind: str, table: Any, **columns: Any) -> sa.Select[Any]:
 
 def _calendar_statement() -> Any:
     ids: Any = _p_("ids", expanding=True)
+    resource_ids: Any = _p_("resource_ids", expanding=True)
     start, end = _p_("start", type_=t.UTCDateTime), _p_("end", type_=t.UTCDateTime)
+    latest_end = _p_("latest_end", type_=t.UTCDateTime)
     offers = _calendar_rows(
         "offer",
         _ps.join(_p, _p.c.id == _ps.c.provider_id),
-        provider_id=_ps.c.provider_id,
+        owner_id=_ps.c.provider_id,
+        service_id=_ps.c.service_id,
         minutes=_ps.c.duration_minutes,
         active=_p.c.active,
-    ).where(_ps.c.provider_id.in_(ids), _ps.c.service_id == _p_("service_id"))
+    ).where(_ps.c.provider_id.in_(ids), _ps.c.service_id.in_(_p_("service_ids", expanding=True)))
     hours = _calendar_rows(
         "hours",
         _wh,
-        provider_id=_wh.c.provider_id,
+        owner_id=_wh.c.provider_id,
         weekday=_wh.c.weekday,
         start_time=_wh.c.start_time,
         end_time=_wh.c.end_time,
     ).where(_wh.c.provider_id.in_(ids))
     busy = _calendar_rows(
-        "busy", _r, provider_id=_r.c.resource_id, start_at=_r.c.start_at, end_at=_r.c.end_at
+        "busy", _r, owner_id=_r.c.resource_id, start_at=_r.c.start_at, end_at=_r.c.end_at
     ).where(
         _r.c.resource_kind == ResourceKind.PROVIDER.value,
         _r.c.resource_id.in_(ids),
         # Bounded on both sides for the (kind, id, end_at) index: a busy interval is at most
         # LONGEST_BUSY long, so one overlapping the window ends before end + LONGEST_BUSY.
         _r.c.end_at > start,
-        _r.c.end_at < _p_("latest_end", type_=t.UTCDateTime),
+        _r.c.end_at < latest_end,
         _r.c.start_at < end,
+    )
+    resources = _calendar_rows(
+        "resource",
+        _res,
+        owner_id=_res.c.id,
+        name=_res.c.name,
+        resource_kind=_res.c.kind,
+        active=_res.c.active,
+    ).where(_res.c.id.in_(resource_ids))
+    resource_busy = _calendar_rows(
+        "resource_busy",
+        _r,
+        owner_id=_r.c.resource_id,
+        start_at=_r.c.start_at,
+        end_at=_r.c.end_at,
+    ).where(
+        _r.c.resource_kind.in_(_RESOURCE_KIND_VALUES),
+        _r.c.resource_id.in_(resource_ids),
+        _r.c.end_at > start,
+        _r.c.end_at < latest_end,
+        _r.c.start_at < end,
+    )
+    resource_off = _calendar_rows(
+        "resource_off",
+        _res_off,
+        owner_id=_res_off.c.resource_id,
+        start_at=_res_off.c.start_at,
+        end_at=_res_off.c.end_at,
+    ).where(
+        _res_off.c.resource_id.in_(resource_ids),
+        _res_off.c.end_at > start,
+        _res_off.c.start_at < end,
     )
     time_off = _calendar_rows(
         "time_off",
         _off,
-        provider_id=_off.c.provider_id,
+        owner_id=_off.c.provider_id,
         start_at=_off.c.start_at,
         end_at=_off.c.end_at,
         reason=_off.c.reason,
@@ -129,7 +221,9 @@ def _calendar_statement() -> Any:
     closures = _calendar_rows(
         "closure", _closed, day=_closed.c.date, reason=_closed.c.reason
     ).where(_closed.c.date >= _p_("first"), _closed.c.date <= _p_("last"))
-    return sa.union_all(offers, hours, busy, time_off, closures)
+    return sa.union_all(
+        offers, hours, busy, time_off, closures, resources, resource_busy, resource_off
+    )
 
 
 _CALENDAR = _calendar_statement()
@@ -139,32 +233,48 @@ class CalendarStore:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
+    def service_offers(self, service_ids: Sequence[int]) -> dict[int, ServiceOffer]:
+        """Each service (None: no such service) with who offers it and what it needs."""
+        rows = self.connection.execute(_SERVICE_OFFERS, {"service_ids": list(service_ids)}).all()
+        services: dict[int, Service] = {}
+        offered: dict[int, list[tuple[Provider, int | None]]] = defaultdict(list)
+        groups: dict[int, dict[int, list[int]]] = defaultdict(dict)
+        for row in rows:
+            if row.kind == "requirement":
+                groups[row.id].setdefault(row.group_no, []).append(row.resource_id)
+                continue
+            services.setdefault(row.id, mappers.service_from_row(row))
+            if row.p_id is not None:
+                provider = Provider(row.p_id, row.p_name, row.p_title, row.p_active)
+                offered[row.id].append((provider, row.offered_minutes))
+        return {
+            service_id: ServiceOffer(
+                services.get(service_id),
+                offered[service_id],
+                [group for _, group in sorted(groups[service_id].items())],
+            )
+            for service_id in service_ids
+        }
+
     def service_offer(self, service_id: int) -> ServiceOffer:
-        rows = self.connection.execute(_SERVICE_OFFER, {"service_id": service_id}).all()
-        if not rows:
-            return ServiceOffer(None)
-        offered = [
-            (Provider(row.p_id, row.p_name, row.p_title, row.p_active), row.offered_minutes)
-            for row in rows
-            if row.p_id is not None
-        ]
-        return ServiceOffer(mappers.service_from_row(rows[0]), offered)
+        return self.service_offers([service_id])[service_id]
 
     def calendars(
         self,
-        service_id: int,
+        service_ids: Sequence[int],
         provider_ids: Sequence[int],
-        first: date,
-        last: date,
-        start: datetime,
-        end: datetime,
+        resource_ids: Sequence[int],
+        span: CalendarSpan,
     ) -> CalendarData:
-        """The providers' offer of the service and weekly hours; closures over local dates
-        [first, last]; their time off and busy time over [start, end)."""
+        """The providers' offer of the services and weekly hours; closures over local dates
+        [span.first, span.last]; their time off and busy time over [span.start, span.end); the
+        resources' state, busy time and time off over the same span."""
+        first, last, start, end = span.first, span.last, span.start, span.end
         rows = self.connection.execute(
             _CALENDAR,
             {
-                "service_id": service_id,
+                "service_ids": list(service_ids),
+                "resource_ids": list(resource_ids),
                 "ids": list(provider_ids),
                 "first": first,
                 "last": last,
@@ -183,13 +293,20 @@ class CalendarStore:
 
 def _add_row(data: CalendarData, row: Any) -> None:
     if row.kind == "busy":
-        data.busy[row.provider_id].append((row.start_at, row.end_at))
+        data.busy[row.owner_id].append((row.start_at, row.end_at))
     elif row.kind == "hours":
         start: time = row.start_time
-        data.hours.append(WorkingHours(row.provider_id, row.weekday, start, row.end_time))
+        data.hours.append(WorkingHours(row.owner_id, row.weekday, start, row.end_time))
     elif row.kind == "time_off":
-        data.time_off.append(TimeOff(row.provider_id, row.start_at, row.end_at, row.reason))
+        data.time_off.append(TimeOff(row.owner_id, row.start_at, row.end_at, row.reason))
     elif row.kind == "offer":
-        data.offered[row.provider_id] = (bool(row.active), row.minutes)
-    else:
+        data.offered[(row.owner_id, row.service_id)] = (bool(row.active), row.minutes)
+    elif row.kind == "closure":
         data.closures.append(Closure(row.day, row.reason))
+    elif row.kind == "resource_busy":
+        data.resource_busy[row.owner_id].append((row.start_at, row.end_at))
+    elif row.kind == "resource_off":
+        data.resource_off[row.owner_id].append((row.start_at, row.end_at))
+    else:
+        kind = ResourceKind(row.resource_kind)
+        data.resources[row.owner_id] = Resource(row.owner_id, row.name, kind, row.active)

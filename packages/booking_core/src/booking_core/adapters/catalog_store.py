@@ -11,10 +11,20 @@ import sqlalchemy as sa
 
 from booking_core.adapters import mappers
 from booking_core.adapters import tables as t
-from booking_core.domain.model import Closure, Offering, Provider, Service, TimeOff, WorkingHours
+from booking_core.domain.model import (
+    Closure,
+    Offering,
+    Provider,
+    Resource,
+    ResourceTimeOff,
+    Service,
+    TimeOff,
+    WorkingHours,
+)
 
 _p, _s, _ps, _wh = t.providers, t.services, t.provider_services, t.working_hours
 _off, _closed, _feeds = t.time_off, t.closures, t.provider_feed_tokens
+_res, _res_off, _needs = t.resources, t.resource_time_off, t.service_resources
 
 
 class CatalogStore:
@@ -151,6 +161,71 @@ class CatalogStore:
 
     def delete_closure(self, day: date) -> bool:
         return self._execute(sa.delete(_closed).where(_closed.c.date == day)).rowcount > 0
+
+    # --- rooms and devices -------------------------------------------------------------------
+    def get_resource(self, resource_id: int) -> Resource | None:
+        row = self._execute(sa.select(_res).where(_res.c.id == resource_id)).first()
+        return mappers.resource_from_row(row) if row else None
+
+    def list_resources(self, ids: Iterable[int] | None = None) -> list[Resource]:
+        query = sa.select(_res).order_by(_res.c.id)
+        if ids is not None:
+            query = query.where(_res.c.id.in_(list(ids)))
+        return [mappers.resource_from_row(row) for row in self._execute(query)]
+
+    def add_resource(self, name: str, kind: str, active: bool, now: datetime) -> Resource:
+        row = self._execute(
+            sa.insert(_res)
+            .values(name=name, kind=kind, active=active, created_at=now)
+            .returning(_res)
+        ).one()
+        return mappers.resource_from_row(row)
+
+    def update_resource(self, resource_id: int, values: dict[str, Any]) -> None:
+        if values:
+            self._execute(sa.update(_res).where(_res.c.id == resource_id).values(**values))
+
+    def resource_time_off(self, resource_id: int) -> list[ResourceTimeOff]:
+        query = (
+            sa.select(_res_off)
+            .where(_res_off.c.resource_id == resource_id)
+            .order_by(_res_off.c.start_at)
+        )
+        return [mappers.resource_time_off_from_row(row) for row in self._execute(query)]
+
+    def add_resource_time_off(self, entry: ResourceTimeOff) -> ResourceTimeOff:
+        new_id = self._execute(
+            sa.insert(_res_off)
+            .values(mappers.resource_time_off_values(entry))
+            .returning(_res_off.c.id)
+        ).scalar_one()
+        return ResourceTimeOff(entry.resource_id, entry.start, entry.end, entry.reason, new_id)
+
+    def delete_resource_time_off(self, time_off_id: int) -> bool:
+        deleted = self._execute(sa.delete(_res_off).where(_res_off.c.id == time_off_id))
+        return deleted.rowcount > 0
+
+    def resource_groups(self, service_id: int) -> list[list[int]]:
+        """What the service needs: groups of alternative resource ids, in group order."""
+        rows = self._execute(
+            sa.select(_needs.c.group_no, _needs.c.resource_id)
+            .where(_needs.c.service_id == service_id)
+            .order_by(_needs.c.group_no, _needs.c.resource_id)
+        )
+        groups: dict[int, list[int]] = {}
+        for row in rows:
+            groups.setdefault(row.group_no, []).append(row.resource_id)
+        return list(groups.values())
+
+    def replace_resource_groups(self, service_id: int, groups: Sequence[Sequence[int]]) -> None:
+        self._execute(sa.delete(_needs).where(_needs.c.service_id == service_id))
+        rows = [
+            {"service_id": service_id, "group_no": number, "resource_id": resource_id}
+            for number, group in enumerate(groups)
+            for resource_id in group
+        ]
+        if rows:
+            self._execute(sa.insert(_needs), rows)
 
     # --- calendar feed tokens ----------------------------------------------------------------
     def feed_token_hash(self, provider_id: int) -> str | None:

@@ -3,7 +3,7 @@ written here once, and read and written everywhere through these functions."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import asdict, fields, replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -14,12 +14,17 @@ from booking_core.adapters import tables as t
 from booking_core.domain.model import (
     Appointment,
     AppointmentEvent,
+    AppointmentPart,
     AppointmentStatus,
     Client,
     Closure,
     EventKind,
     Offering,
     Provider,
+    Resource,
+    ResourceKind,
+    ResourceRef,
+    ResourceTimeOff,
     Service,
     Source,
     TimeOff,
@@ -79,6 +84,26 @@ def closure_from_row(row: Any) -> Closure:
     return Closure(row.date, row.reason)
 
 
+# --- rooms and devices -----------------------------------------------------------------------
+
+
+def resource_from_row(row: Any) -> Resource:
+    return Resource(id=row.id, name=row.name, kind=ResourceKind(row.kind), active=row.active)
+
+
+def resource_time_off_from_row(row: Any) -> ResourceTimeOff:
+    return ResourceTimeOff(row.resource_id, row.start_at, row.end_at, row.reason, row.id)
+
+
+def resource_time_off_values(entry: ResourceTimeOff) -> dict[str, Any]:
+    return {
+        "resource_id": entry.resource_id,
+        "start_at": entry.start,
+        "end_at": entry.end,
+        "reason": entry.reason,
+    }
+
+
 # --- clients and appointments ----------------------------------------------------------------
 
 
@@ -106,7 +131,111 @@ def select_appointments() -> sa.Select[Any]:
     return sa.select(*APPOINTMENT_COLUMNS).select_from(APPOINTMENT_FROM)
 
 
-def appointment_from_row(row: Any, client: Client | None = None) -> Appointment:
+# An appointment's parts, each with its service's and provider's names and one row per resource
+# it holds (none: one row with NULL resource columns). Aliases: the appointment's own row may be
+# joined to services and providers in the same statement.
+_ap, _apr = t.appointment_parts, t.appointment_part_resources
+_part_service, _part_provider = t.services.alias("part_service"), t.providers.alias("part_provider")
+PART_COLUMNS = (
+    _ap.c.appointment_id.label("part_appointment_id"),
+    _ap.c.position.label("part_position"),
+    _ap.c.service_id.label("part_service_id"),
+    _ap.c.provider_id.label("part_provider_id"),
+    _ap.c.start_at.label("part_start_at"),
+    _ap.c.end_at.label("part_end_at"),
+    _ap.c.buffer_minutes.label("part_buffer_minutes"),
+    _part_service.c.name.label("part_service_name"),
+    _part_provider.c.name.label("part_provider_name"),
+    t.resources.c.id.label("part_resource_id"),
+    t.resources.c.name.label("part_resource_name"),
+    t.resources.c.kind.label("part_resource_kind"),
+)
+PART_ORDER = (_ap.c.appointment_id, _ap.c.position, t.resources.c.id)
+
+
+def join_parts(base: Any) -> Any:
+    """``base`` (holding the appointments table) joined to every part and its resources."""
+    return (
+        base.join(_ap, _ap.c.appointment_id == t.appointments.c.id)
+        .join(_part_service, _part_service.c.id == _ap.c.service_id)
+        .join(_part_provider, _part_provider.c.id == _ap.c.provider_id)
+        .outerjoin(
+            _apr,
+            sa.and_(
+                _apr.c.appointment_id == _ap.c.appointment_id, _apr.c.position == _ap.c.position
+            ),
+        )
+        .outerjoin(t.resources, t.resources.c.id == _apr.c.resource_id)
+    )
+
+
+def parts_from_rows(rows: Any) -> dict[str, tuple[AppointmentPart, ...]]:
+    """Rows of ``PART_COLUMNS`` (ordered by ``PART_ORDER``) grouped into each appointment's
+    parts, in visit order."""
+    found: dict[str, list[AppointmentPart]] = {}
+    resources: dict[tuple[str, int], list[ResourceRef]] = {}
+    for row in rows:
+        key = (row.part_appointment_id, row.part_position)
+        if key not in resources:
+            resources[key] = []
+            found.setdefault(row.part_appointment_id, []).append(
+                AppointmentPart(
+                    service_id=row.part_service_id,
+                    service_name=row.part_service_name,
+                    provider_id=row.part_provider_id,
+                    provider_name=row.part_provider_name,
+                    start=row.part_start_at,
+                    end=row.part_end_at,
+                    buffer_minutes=row.part_buffer_minutes,
+                )
+            )
+        if row.part_resource_id is not None:
+            resources[key].append(
+                ResourceRef(
+                    row.part_resource_id,
+                    row.part_resource_name,
+                    ResourceKind(row.part_resource_kind),
+                )
+            )
+    return {
+        appointment_id: tuple(
+            replace(part, resources=tuple(resources[(appointment_id, position)]))
+            for position, part in enumerate(parts)
+        )
+        for appointment_id, parts in found.items()
+    }
+
+
+def part_values(appointment_id: str, position: int, part: AppointmentPart) -> dict[str, Any]:
+    return {
+        "appointment_id": appointment_id,
+        "position": position,
+        "service_id": part.service_id,
+        "provider_id": part.provider_id,
+        "start_at": part.start,
+        "end_at": part.end,
+        "buffer_minutes": part.buffer_minutes,
+    }
+
+
+def single_part(appointment: Appointment) -> tuple[AppointmentPart, ...]:
+    """The one part of an appointment known by its own columns only (an old record)."""
+    return (
+        AppointmentPart(
+            appointment.service_id,
+            appointment.service_name,
+            appointment.provider_id,
+            appointment.provider_name,
+            appointment.start,
+            appointment.end,
+            appointment.buffer_minutes,
+        ),
+    )
+
+
+def appointment_from_row(
+    row: Any, client: Client | None = None, parts: tuple[AppointmentPart, ...] = ()
+) -> Appointment:
     """``client``: when the row does not carry the client's columns (``APPOINTMENT_COLUMNS``)."""
     if client is None:
         client = Client(row.client_id, row.client_name, row.client_phone, row.client_email)
@@ -127,6 +256,7 @@ def appointment_from_row(row: Any, client: Client | None = None) -> Appointment:
         updated_at=row.updated_at,
         cancelled_at=row.cancelled_at,
         sequence=row.sequence,
+        parts=parts,
     )
 
 
@@ -176,6 +306,15 @@ def appointment_snapshot(appointment: Appointment) -> dict[str, Any]:
         provider_name=appointment.provider_name,
         service_name=appointment.service_name,
         client={"id": client.id, "name": client.name, "phone": client.phone, "email": client.email},
+        parts=[
+            {
+                **{k: v for k, v in asdict(part).items() if k != "resources"},
+                "start": part.start.isoformat(),
+                "end": part.end.isoformat(),
+                "resources": [[r.id, r.name, r.kind.value] for r in part.resources],
+            }
+            for part in appointment.parts
+        ],
     )
     return snapshot
 
@@ -186,7 +325,23 @@ def appointment_from_snapshot(snapshot: dict[str, Any]) -> Appointment:
         for key, value in snapshot.items()
     }
     client = Client(**row.pop("client"))
-    return appointment_from_row(SimpleNamespace(**row), client)
+    parts = tuple(
+        AppointmentPart(
+            **{
+                **part,
+                "start": datetime.fromisoformat(part["start"]),
+                "end": datetime.fromisoformat(part["end"]),
+                "resources": tuple(
+                    ResourceRef(id_, name, ResourceKind(kind))
+                    for id_, name, kind in part["resources"]
+                ),
+            }
+        )
+        for part in row.pop("parts", ())
+    )
+    appointment = appointment_from_row(SimpleNamespace(**row), client, parts)
+    # A record written before visits had parts holds one part: its own columns.
+    return appointment if parts else replace(appointment, parts=single_part(appointment))
 
 
 # --- history ---------------------------------------------------------------------------------

@@ -179,8 +179,71 @@ appointments = sa.Table(
     sa.Index("ix_appointments_provider_start", "provider_id", "start_at"),
 )
 
-# A busy interval held by a booked appointment on one resource. Today every resource is a
-# provider; rooms and devices become more rows here, each guarded by the same constraint.
+# One service of a visit (an appointment has one part or more, run back to back). The
+# appointment's own provider_id, service_id and times are its first part's and its span.
+appointment_parts = sa.Table(
+    "appointment_parts",
+    metadata,
+    sa.Column(
+        "appointment_id", sa.ForeignKey("appointments.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("service_id", sa.ForeignKey("services.id"), nullable=False),
+    sa.Column("provider_id", sa.ForeignKey("providers.id"), nullable=False),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.Column("buffer_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("end_at > start_at", name="ordered"),
+    sa.Index("ix_appointment_parts_provider_start", "provider_id", "start_at"),
+)
+
+# Rooms and devices: each one unit, bookable by one appointment part at a time.
+resources = sa.Table(
+    "resources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("kind IN ('room', 'device')", name="kind_values"),
+)
+
+resource_time_off = sa.Table(
+    "resource_time_off",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False, server_default=""),
+    sa.CheckConstraint("end_at > start_at", name="ordered"),
+    sa.Index("ix_resource_time_off_resource_start", "resource_id", "start_at"),
+)
+
+# What a service needs besides its provider: one resource of every group (group_no), e.g.
+# "one of {Treatment Room 1, Treatment Room 2}" is one group of two rows.
+service_resources = sa.Table(
+    "service_resources",
+    metadata,
+    sa.Column("service_id", sa.ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("group_no", sa.Integer, primary_key=True),
+    sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# The resources a booked part holds (what the booking shows; the busy time is in reservations).
+appointment_part_resources = sa.Table(
+    "appointment_part_resources",
+    metadata,
+    sa.Column(
+        "appointment_id", sa.ForeignKey("appointments.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("resource_id", sa.ForeignKey("resources.id"), primary_key=True),
+)
+
+# A busy interval held by a booked appointment on one resource: a provider, a room or a device
+# (resource_kind), each guarded by the same no-overlap constraint.
 reservations = sa.Table(
     "reservations",
     metadata,

@@ -6,7 +6,6 @@ every offered slot can be booked and nothing that cannot be booked is offered.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -80,6 +79,7 @@ class ProviderCalendar:
         self._blocked = BusyIndex([*schedule.busy, *unavailable])  # both: for listing slots
         self._shifts: dict[date, list[Interval]] = {}
         self._free: dict[date, list[datetime]] = {}
+        self._open: dict[date, list[Interval]] = {}
 
     def shifts(self, day: date) -> list[Interval]:
         """The working intervals of a local date (see ``working_intervals``), computed once."""
@@ -92,8 +92,13 @@ class ProviderCalendar:
         self, start: datetime, *, enforce_notice: bool, enforce_hours: bool
     ) -> BookingError | None:
         """Why a booking starting at ``start`` cannot be made, or None when it can."""
+        return self.start_problem(start, enforce_notice=enforce_notice) or self.part_problem(
+            start, enforce_hours=enforce_hours, on_grid=True
+        )
+
+    def start_problem(self, start: datetime, *, enforce_notice: bool) -> BookingError | None:
+        """Why a visit cannot start at ``start`` (past, notice, horizon), or None."""
         window = self.window
-        end = start + self.length
         if start < window.now:
             return PastTime()
         if enforce_notice and start < window.earliest:
@@ -103,6 +108,15 @@ class ProviderCalendar:
             )
         if start > window.latest:
             return BeyondHorizon()
+        return None
+
+    def part_problem(
+        self, start: datetime, *, enforce_hours: bool, on_grid: bool
+    ) -> BookingError | None:
+        """Why this provider cannot serve the service from ``start`` (hours, the slot grid for
+        a visit's first part, time off, closures, bookings), or None when they can."""
+        window = self.window
+        end = start + self.length
         if enforce_hours:
             day = to_local(start, window.tz).date()
             fits = [iv for iv in self.shifts(day) if iv[0] <= start and end <= iv[1]]
@@ -111,7 +125,7 @@ class ProviderCalendar:
                     f"{self.schedule.provider.name} is not working at that time "
                     "(the appointment and its clean-up time must fit in working hours)."
                 )
-            if (start - fits[0][0]) % window.step:
+            if on_grid and (start - fits[0][0]) % window.step:
                 step_minutes = int(window.step.total_seconds() // 60)
                 return InvalidTime(
                     f"Appointments start every {step_minutes} minutes. Please choose one of the "
@@ -126,6 +140,20 @@ class ProviderCalendar:
         if not self.bookings.is_free(start, end):
             return SlotUnavailable()
         return None
+
+    def is_open(self, start: datetime) -> bool:
+        """``part_problem(start, enforce_hours=True, on_grid=False) is None``, quickly: the
+        service with its clean-up fits in one free stretch of a working interval."""
+        end = start + self.length
+        day = to_local(start, self.window.tz).date()
+        found = self._open.get(day)
+        if found is None:
+            found = self._open[day] = [
+                gap
+                for shift_start, shift_end in self.shifts(day)
+                for gap in self._blocked.gaps(shift_start, shift_end)
+            ]
+        return any(gap_start <= start and end <= gap_end for gap_start, gap_end in found)
 
     def free_starts(
         self,
@@ -164,24 +192,6 @@ class ProviderCalendar:
                         yield start
                     start += step
 
-    def slot_at(self, start: datetime) -> Slot:
-        tz = self.window.tz
-        return Slot(
-            start=to_local(start, tz),
-            end=to_local(start + timedelta(minutes=self.schedule.duration_minutes), tz),
-            provider_id=self.schedule.provider.id,
-            provider_name=self.schedule.provider.name,
-        )
-
-    def slots(
-        self,
-        days: Iterable[date],
-        earliest_time: time | None = None,
-        latest_time: time | None = None,
-    ) -> Iterator[Slot]:
-        for start in self.free_starts(days, earliest_time, latest_time):
-            yield self.slot_at(start)
-
 
 def _within(
     start: datetime, tz: ZoneInfo, earliest_time: time | None, latest_time: time | None
@@ -191,36 +201,6 @@ def _within(
         return True
     wall = to_local(start, tz).time()
     return not (earliest_time and wall < earliest_time) and not (latest_time and wall > latest_time)
-
-
-def nearest_free_slots(
-    calendars: Iterable[ProviderCalendar], days: Iterable[date], target: datetime, count: int = 3
-) -> list[Slot]:
-    """The ``count`` free slots closest in time to ``target`` on these days, in time order
-    (ties: lowest provider id). Only the chosen ones are built as slots."""
-    days = list(days)
-    starts = []
-    for calendar in calendars:
-        provider_id = calendar.schedule.provider.id
-        ordered = [start for day in days for start in calendar.free_starts_on(day)]
-        # The nearest `count` of a sorted list lie within `count` places of the target's.
-        at = bisect.bisect_left(ordered, target)
-        starts += [
-            (abs(start - target), provider_id, start, calendar)
-            for start in ordered[max(0, at - count) : at + count]
-        ]
-    closest = sorted(starts, key=lambda item: item[:2])[:count]
-    chosen = [calendar.slot_at(start) for _, _, start, calendar in closest]
-    return sorted(chosen, key=lambda slot: (slot.start, slot.provider_id))
-
-
-def merge_slots(per_provider: Iterable[Iterable[Slot]], limit: int | None = None) -> list[Slot]:
-    """All providers' slots sorted by start, then provider id."""
-    slots = sorted(
-        (slot for slots in per_provider for slot in slots),
-        key=lambda slot: (slot.start, slot.provider_id),
-    )
-    return slots if limit is None else slots[:limit]
 
 
 def nearest(slots: Iterable[Slot], target: datetime, count: int = 3) -> list[Slot]:

@@ -37,9 +37,17 @@ class EventKind(StrEnum):
 
 
 class ResourceKind(StrEnum):
-    """What a busy interval belongs to. Providers today; rooms and devices later."""
+    """What a busy interval belongs to: a provider, or a resource (a room or a device)."""
 
     PROVIDER = "provider"
+    ROOM = "room"
+    DEVICE = "device"
+
+
+#: The kinds a resource (not a provider) can have.
+RESOURCE_KINDS = (ResourceKind.ROOM, ResourceKind.DEVICE)
+#: The most services one visit may hold.
+MAX_VISIT_PARTS = 5
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,36 @@ class Service:
     buffer_minutes: int
     price_cents: int
     active: bool = True
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A room or a device: one unit, booked by one appointment part at a time."""
+
+    id: int
+    name: str
+    kind: ResourceKind
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ResourceTimeOff:
+    """A resource out of use (maintenance)."""
+
+    resource_id: int
+    start: datetime
+    end: datetime
+    reason: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """Which resource a booked part holds."""
+
+    id: int
+    name: str
+    kind: ResourceKind
 
 
 @dataclass(frozen=True)
@@ -110,7 +148,36 @@ class Client:
 
 
 @dataclass(frozen=True)
+class AppointmentPart:
+    """One service of a visit, with its provider, its times and the resources it holds."""
+
+    service_id: int
+    service_name: str
+    provider_id: int
+    provider_name: str
+    start: datetime
+    end: datetime
+    buffer_minutes: int
+    resources: tuple[ResourceRef, ...] = ()
+
+    @property
+    def busy_until(self) -> datetime:
+        return self.end + timedelta(minutes=self.buffer_minutes)
+
+
+@dataclass(frozen=True)
+class PartRequest:
+    """One service asked for in a visit, with the provider asked for (None: any)."""
+
+    service_id: int
+    provider_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Appointment:
+    """A booking: a visit of one or more parts run back to back. ``start`` and ``end`` span the
+    visit; ``provider_*``, ``service_*`` are the first part's."""
+
     id: str
     provider_id: int
     provider_name: str
@@ -127,11 +194,7 @@ class Appointment:
     updated_at: datetime
     cancelled_at: datetime | None = None
     sequence: int = 0
-
-    @property
-    def busy_until(self) -> datetime:
-        """The provider is busy until the end plus the cleanup buffer."""
-        return self.end + timedelta(minutes=self.buffer_minutes)
+    parts: tuple[AppointmentPart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,11 +214,25 @@ class AppointmentEvent:
 
 
 @dataclass(frozen=True)
+class SlotPart:
+    service_id: int
+    service_name: str
+    provider_id: int
+    provider_name: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class Slot:
+    """A bookable start. For a visit of several services, ``parts`` (empty for one service);
+    ``end`` is then the visit's and the provider the first part's."""
+
     start: datetime
     end: datetime
     provider_id: int
     provider_name: str
+    parts: tuple[SlotPart, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from booking_core.domain.model import Appointment, AppointmentStatus, Provider
+from booking_core.domain.model import Appointment, AppointmentStatus, Provider, ResourceKind
 from booking_core.domain.timezones import local_day_bounds
 from booking_core.errors import NotFound
+from booking_core.services.outbox import visit_text
 from booking_core.services.tokens import hash_secret
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 from booking_core.settings import APP_NAME, BookingSettings
@@ -120,32 +121,41 @@ def build_calendar(
         )
     )
     for appointment in appointments:
-        calendar.add_component(_event(settings, appointment, tz))
+        # The provider's own parts of each visit, one event each.
+        for position, part in enumerate(appointment.parts):
+            if part.provider_id == provider.id:
+                calendar.add_component(_event(settings, appointment, position, tz))
     return calendar
 
 
-def _event(settings: BookingSettings, appointment: Appointment, tz: ZoneInfo) -> icalendar.Event:
+def _event(
+    settings: BookingSettings, appointment: Appointment, position: int, tz: ZoneInfo
+) -> icalendar.Event:
     first_name = (appointment.client.name.split() or [""])[0]
     cancelled = appointment.status is AppointmentStatus.CANCELLED
+    part = appointment.parts[position]
     event = icalendar.Event()
-    # Stable across edits, so a moved appointment moves in the calendar instead of doubling.
-    event.add("uid", f"{appointment.id}@{APP_NAME}")
+    # Stable across edits, so a moved appointment moves in the calendar instead of doubling (a
+    # one-part booking keeps the uid it had before visits had parts).
+    suffix = f"-{position + 1}" if len(appointment.parts) > 1 else ""
+    event.add("uid", f"{appointment.id}{suffix}@{APP_NAME}")
     event.add("dtstamp", appointment.updated_at.astimezone(UTC))
     event.add("created", appointment.created_at.astimezone(UTC))
     event.add("last-modified", appointment.updated_at.astimezone(UTC))
     event.add("sequence", appointment.sequence)
-    event.add("dtstart", _local_or_utc(appointment.start, tz))
-    event.add("dtend", _local_or_utc(appointment.end, tz))
-    summary = f"{appointment.service_name}: {first_name}".rstrip(": ")
+    event.add("dtstart", _local_or_utc(part.start, tz))
+    event.add("dtend", _local_or_utc(part.end, tz))
+    summary = f"{part.service_name}: {first_name}".rstrip(": ")
     event.add("summary", f"Cancelled: {summary}" if cancelled else summary)
     status_line = appointment.status.value.replace("_", " ")
     # The client's first name only, and never the treatment notes: phones get lost.
     event.add(
         "description",
-        f"{appointment.service_name} with {appointment.provider_name}\n"
+        f"{visit_text(appointment, settings)}\n"
         f"Client: {first_name}\nStatus: {status_line}\nBooked via {appointment.source.value}",
     )
-    event.add("location", settings.business_name)
+    rooms = [r.name for r in part.resources if r.kind is ResourceKind.ROOM]
+    event.add("location", ", ".join([settings.business_name, *rooms]))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     return event

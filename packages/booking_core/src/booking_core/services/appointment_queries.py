@@ -73,5 +73,6 @@ def find_client_appointments(uow: UnitOfWork, phone: str) -> list[Appointment]:
     """A caller's upcoming booked appointments, by phone number."""
     e164 = normalize_phone(phone, field="client_phone")
     with uow.begin() as tx:
-        _, found = tx.bookings.client_with_upcoming(e164, uow.now())
+        _, upcoming = tx.bookings.client_with_upcoming(e164, uow.now())
+        found = tx.bookings.with_parts(upcoming)
     return [localized(a, uow.tz) for a in found]

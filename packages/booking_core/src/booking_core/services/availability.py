@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, time, timedelta
 
-from booking_core.domain.availability import days_between, merge_slots
-from booking_core.domain.model import Slot
+from booking_core.domain.availability import days_between
+from booking_core.domain.model import PartRequest, Slot
+from booking_core.domain.visits import plan_slot
 from booking_core.errors import ValidationFailed
-from booking_core.services.scheduling import bookable_offerings, check_ids, read_calendars
+from booking_core.services.scheduling import read_visit_calendar, visit_offers
 from booking_core.services.unit_of_work import UnitOfWork
 
 MAX_RANGE_DAYS = 92
@@ -16,7 +18,7 @@ MAX_RANGE_DAYS = 92
 def find_available_slots(
     uow: UnitOfWork,
     *,
-    service_id: int,
+    service_id: int | Sequence[int],
     start_date: date,
     end_date: date | None = None,
     provider_id: int | None = None,
@@ -24,15 +26,68 @@ def find_available_slots(
     latest_time: time | None = None,
     limit: int | None = None,
 ) -> list[Slot]:
-    """Bookable start times for a service over business-local dates [start_date, end_date].
+    """Bookable start times for a service, or for a visit of several (a list of service ids, in
+    visit order: the starts at which the whole visit fits), over business-local dates
+    [start_date, end_date].
 
-    For each active provider offering the service (or just ``provider_id``): start times on the
-    slot step inside working hours where the service plus its buffer fits, clear of bookings
-    (with their buffers), time off and closures, no earlier than now + minimum notice and no
-    later than the horizon; optionally starting within [earliest_time, latest_time] local time.
-    Sorted by start, then provider id. Times are aware, in the business time zone.
+    For each active provider offering the (first) service, or just ``provider_id`` (for a
+    visit: the same provider for every part): start times on the slot step inside working hours
+    where the service plus its buffer fits, clear of bookings (with their buffers), time off and
+    closures, with a free room or device of every kind the service needs, no earlier than now +
+    minimum notice and no later than the horizon; optionally starting within [earliest_time,
+    latest_time] local time. Sorted by start, then provider id. Times are aware, in the business
+    time zone.
     """
+    ids = [service_id] if isinstance(service_id, int) else list(service_id)
+    return available_slots(
+        uow,
+        [PartRequest(sid, provider_id) for sid in ids],
+        start_date=start_date,
+        end_date=end_date,
+        earliest_time=earliest_time,
+        latest_time=latest_time,
+        limit=limit,
+    )
+
+
+def available_slots(
+    uow: UnitOfWork,
+    parts: Sequence[PartRequest],
+    *,
+    start_date: date,
+    end_date: date | None = None,
+    earliest_time: time | None = None,
+    latest_time: time | None = None,
+    limit: int | None = None,
+) -> list[Slot]:
+    """``find_available_slots`` of a visit given as parts (each with its provider or not)."""
     end_date = end_date or start_date
+    _check_range(start_date, end_date, earliest_time, latest_time, limit)
+    settings = uow.settings
+    with uow.begin() as tx:
+        now = uow.now()
+        visit = visit_offers(tx, parts)
+        # Nothing before today or past the horizon can be offered: don't load it.
+        today = now.astimezone(settings.tz).date()
+        first = max(start_date, today)
+        last = min(end_date, today + timedelta(days=settings.horizon_days + 1))
+        if last < first:
+            return []
+        calendar = read_visit_calendar(tx, settings, now, visit, first, last)
+    plans = sorted(
+        calendar.free_plans(days_between(first, last), earliest_time, latest_time),
+        key=lambda plan: (plan[0].start, plan[0].provider_id),
+    )
+    return [plan_slot(plan, settings.tz) for plan in plans[:limit]]
+
+
+def _check_range(
+    start_date: date,
+    end_date: date,
+    earliest_time: time | None,
+    latest_time: time | None,
+    limit: int | None,
+) -> None:
     if end_date < start_date:
         raise ValidationFailed(
             "The end date must not be before the start date.", fields={"end_date": "before start"}
@@ -53,20 +108,3 @@ def find_available_slots(
         )
     if limit is not None and limit < 1:
         raise ValidationFailed("limit must be at least 1.", fields={"limit": "must be >= 1"})
-    settings = uow.settings
-    with uow.begin() as tx:
-        now = uow.now()
-        check_ids(service_id, provider_id)
-        offer = tx.calendar.service_offer(service_id)
-        _, providers = bookable_offerings(tx, offer, provider_id)
-        # Nothing before today or past the horizon can be offered: don't load it.
-        today = now.astimezone(settings.tz).date()
-        first = max(start_date, today)
-        last = min(end_date, today + timedelta(days=settings.horizon_days + 1))
-        if last < first:
-            return []
-        _, calendars = read_calendars(tx, settings, now, offer, providers, provider_id, first, last)
-    days = list(days_between(first, last))
-    return merge_slots(
-        (calendar.slots(days, earliest_time, latest_time) for calendar in calendars), limit
-    )

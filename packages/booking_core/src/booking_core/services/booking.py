@@ -9,21 +9,23 @@ constraint), its history event, its messages and its idempotency record together
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking_core.domain.availability import ProviderCalendar
 from booking_core.domain.model import (
     Appointment,
     AppointmentEvent,
+    AppointmentPart,
     AppointmentStatus,
     EventKind,
-    ResourceKind,
+    PartRequest,
+    ResourceRef,
 )
 from booking_core.domain.timezones import local_day_bounds, parse_instant
+from booking_core.domain.visits import NoPlan, Plan, VisitCalendar, visit_reservations
 from booking_core.errors import (
     BookingError,
     BookingLimitReached,
@@ -41,10 +43,7 @@ from booking_core.services.alternatives import (
     with_nearby_alternatives,
 )
 from booking_core.services.booking_log import booking_log
-from booking_core.services.booking_reads import (
-    BookingReads,
-    lock_and_read,
-)
+from booking_core.services.booking_reads import BookingReads, lock_and_read
 from booking_core.services.idempotency import (
     IdempotentRequest,
     idempotent_request,
@@ -59,10 +58,9 @@ from booking_core.services.requester import (
     is_uuid,
     localized,
 )
+from booking_core.services.scheduling import check_parts
 from booking_core.services.tokens import hash_secret, manage_token
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
-
-_PROVIDER = ResourceKind.PROVIDER.value
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,8 @@ class BookingResult:
 def create_appointment(
     uow: UnitOfWork,
     *,
-    service_id: int,
+    service_id: int | None = None,
+    services: Sequence[PartRequest] | None = None,
     start: datetime | str,
     client_name: str,
     client_phone: str,
@@ -86,11 +85,15 @@ def create_appointment(
     requester: Requester,
     idempotency_key: str | None = None,
 ) -> BookingResult:
-    """Book an appointment. With no provider, the free provider with the fewest bookings that
-    local day takes it (ties: lowest id). Returns the appointment and the client's manage token.
+    """Book an appointment: ``service_id`` (with ``provider_id`` or not), or a visit of several
+    ``services`` back to back from ``start``, each with its provider or not. With no provider,
+    the free provider with the fewest bookings that local day takes it (ties: lowest id); a
+    visit stays with one provider when one is free for all of it. All or nothing. Returns the
+    appointment and the client's manage token.
     """
     with booking_log("create", requester.source, provider=provider_id) as log:
         log["start"] = start
+        parts = _requested_parts(service_id, provider_id, services)
         client = client_details(client_name, client_phone, client_email)
         log["phone"] = client.phone
         clean = clean_notes(notes)
@@ -99,8 +102,7 @@ def create_appointment(
         request = idempotent_request(
             "create",
             idempotency_key,
-            service_id=service_id,
-            provider_id=provider_id,
+            parts=[[part.service_id, part.provider_id] for part in parts],
             start=start_utc.isoformat(),
             client=[client.name, client.phone, client.email],
             notes=clean,
@@ -113,21 +115,33 @@ def create_appointment(
                 tx,
                 phone=client.phone,
                 request=request,
-                service_id=service_id,
-                provider_id=provider_id,
+                parts=parts,
                 day=start_utc.astimezone(uow.tz).date(),
                 save_client=client,
             )
             return _book(uow, tx, reads, start_utc, clean, requester, request)
 
         result = _run_booking(
-            uow,
-            work,
-            request,
-            lambda error: search_alternatives(uow, error, service_id, provider_id, start_utc),
+            uow, work, request, lambda error: search_alternatives(uow, error, parts, start_utc)
         )
         _fill_log(log, result, uow.tz)
         return result
+
+
+def _requested_parts(
+    service_id: int | None, provider_id: int | None, services: Sequence[PartRequest] | None
+) -> list[PartRequest]:
+    """The visit asked for: one service (and provider), or a list of parts; exactly one form."""
+    if (service_id is None) == (services is None) or (services is not None and provider_id):
+        raise ValidationFailed(
+            "Give either service_id (and optionally provider_id) or services, not both.",
+            fields={"service_id": "one of service_id or services", "services": "see service_id"},
+        )
+    parts = (
+        [PartRequest(service_id, provider_id)] if service_id is not None else list(services or ())
+    )
+    check_parts(parts)
+    return parts
 
 
 def _book(
@@ -143,31 +157,30 @@ def _book(
     now = uow.now()
     if not requester.is_admin:
         _check_booking_limit(uow, reads.upcoming)
-    calendar = _choose_provider(uow, tx, reads.calendars, start, requester)
-    end = start + timedelta(minutes=calendar.schedule.duration_minutes)
-    _check_client_free(reads.upcoming, start, end, exclude=None)
+    parts = visit_parts(_choose_plan(uow, tx, reads.visit, start, requester))
+    first = parts[0]
+    _check_client_free(reads.upcoming, start, parts[-1].end, exclude=None)
     assert reads.client is not None  # saved before the read
     appointment = Appointment(
         id=str(uuid.uuid4()),
-        provider_id=calendar.schedule.provider.id,
-        provider_name=calendar.schedule.provider.name,
-        service_id=reads.service.id,
-        service_name=reads.service.name,
+        provider_id=first.provider_id,
+        provider_name=first.provider_name,
+        service_id=first.service_id,
+        service_name=first.service_name,
         client=reads.client,
         start=start,
-        end=end,
-        buffer_minutes=reads.service.buffer_minutes,
+        end=parts[-1].end,
+        buffer_minutes=parts[-1].buffer_minutes,
         status=AppointmentStatus.BOOKED,
         source=requester.source,
         notes=notes,
         created_at=now,
         updated_at=now,
+        parts=parts,
     )
     token = manage_token(uow.secret, appointment.id)
     tx.bookings.add_appointment(appointment, hash_secret(token))
-    tx.bookings.reserve(
-        appointment.id, _PROVIDER, appointment.provider_id, start, appointment.busy_until
-    )
+    _reserve(tx, appointment)
     tx.bookings.add_event(
         AppointmentEvent(
             appointment_id=appointment.id,
@@ -175,7 +188,7 @@ def _book(
             source=requester.source,
             at=now,
             new_start=start,
-            new_end=end,
+            new_end=appointment.end,
             new_provider_id=appointment.provider_id,
             new_status=AppointmentStatus.BOOKED.value,
         )
@@ -186,36 +199,60 @@ def _book(
     return BookingResult(result, token)
 
 
-def _choose_provider(
+def _reserve(tx: Transaction, appointment: Appointment) -> None:
+    """The visit's busy time on its providers, rooms and devices (the database refuses any
+    overlap with another booking's)."""
+    for kind, owner, start, end in visit_reservations(appointment.parts):
+        tx.bookings.reserve(appointment.id, kind, owner, start, end)
+
+
+def visit_parts(plan: Plan) -> tuple[AppointmentPart, ...]:
+    return tuple(
+        AppointmentPart(
+            service_id=part.service.id,
+            service_name=part.service.name,
+            provider_id=part.provider_id,
+            provider_name=part.calendar.schedule.provider.name,
+            start=part.start,
+            end=part.end,
+            buffer_minutes=part.service.buffer_minutes,
+            resources=tuple(ResourceRef(r.id, r.name, r.kind) for r in part.resources),
+        )
+        for part in plan
+    )
+
+
+def _choose_plan(
     uow: UnitOfWork,
     tx: Transaction,
-    calendars: list[ProviderCalendar],
+    visit: VisitCalendar,
     start: datetime,
     requester: Requester,
-) -> ProviderCalendar:
-    problems: list[BookingError] = []
-    free: list[ProviderCalendar] = []
-    for calendar in calendars:
-        problem = calendar.problem(
+) -> Plan:
+    """The way to hold the visit at ``start``: with several, the one with the fewest providers,
+    then the first provider with the fewest bookings that local day, then the lowest id."""
+    try:
+        plans = visit.plans(
             start, enforce_notice=not requester.is_admin, enforce_hours=not requester.is_admin
         )
-        if problem is None:
-            free.append(calendar)
-        else:
-            problems.append(problem)
-    if not free:
-        # A taken slot is the most useful thing to say; otherwise the first provider's reason.
-        taken = next((p for p in problems if isinstance(p, SlotUnavailable)), None)
-        if taken is not None:
-            raise TakenSlot(taken, calendars, start)
-        raise problems[0]
-    if len(free) == 1:
-        return free[0]
+    except NoPlan as failure:
+        problem = failure.problem
+        if len(visit.parts) > 1:
+            problem.details.setdefault("part", failure.part)
+        if isinstance(problem, SlotUnavailable):
+            raise TakenSlot(problem, visit, start) from None
+        raise problem from None
+    if len(plans) == 1:
+        return plans[0]
     day_start, day_end = local_day_bounds(start.astimezone(uow.tz).date(), uow.tz)
-    counts = tx.bookings.booked_counts([c.schedule.provider.id for c in free], day_start, day_end)
+    counts = tx.bookings.booked_counts([plan[0].provider_id for plan in plans], day_start, day_end)
     return min(
-        free,
-        key=lambda c: (counts.get(c.schedule.provider.id, 0), c.schedule.provider.id),
+        plans,
+        key=lambda plan: (
+            len({part.provider_id for part in plan}),
+            counts.get(plan[0].provider_id, 0),
+            plan[0].provider_id,
+        ),
     )
 
 
@@ -292,51 +329,85 @@ def reschedule_appointment(
     new_start: datetime | str,
     requester: Requester,
     provider_id: int | None = None,
+    part_providers: Sequence[int | None] | None = None,
     idempotency_key: str | None = None,
 ) -> BookingResult:
-    """Move an appointment: the old time is freed and the new one taken in one transaction, or
-    nothing changes. Without provider_id the appointment stays with its provider."""
+    """Move a visit, all its parts together: the old time is freed and the new one taken in one
+    transaction, or nothing changes. The parts keep their order and providers unless
+    ``part_providers`` gives one per part (None keeps that part's) or, for a one-part booking,
+    ``provider_id`` gives another."""
     with booking_log("reschedule", requester.source, appointment=appointment_id) as log:
         log["start"] = new_start
         start_utc = parse_instant(new_start, uow.tz, "new_start")
         log["start"] = start_utc.astimezone(uow.tz)
+        if provider_id is not None and part_providers is not None:
+            raise ValidationFailed(
+                "Give either provider_id or parts, not both.",
+                fields={"provider_id": "one of provider_id or parts", "parts": "see provider_id"},
+            )
         request = idempotent_request(
             "reschedule",
             idempotency_key,
             appointment_id=appointment_id,
             new_start=start_utc.isoformat(),
             provider_id=provider_id,
+            part_providers=None if part_providers is None else list(part_providers),
             source=requester.source.value,
         )
-        moving: list[Appointment] = []  # the appointment, once read: for the alternatives
+        moving: list[list[PartRequest]] = []  # the visit asked for, once read: for alternatives
 
         def work(tx: Transaction) -> BookingResult:
             # The appointment's row lock (PostgreSQL) also orders a retry after its original.
             current = _owned_appointment(uow, tx, appointment_id, requester)
             log["phone"] = current.client.phone
-            moving[:] = [current]
             _check_movable(uow, current, requester)
+            parts = _parts_after_move(current, provider_id, part_providers)
+            moving[:] = [parts]
             reads = lock_and_read(
                 uow,
                 tx,
                 phone=current.client.phone,
                 request=request,
-                service_id=current.service_id,
-                provider_id=provider_id or current.provider_id,
+                parts=parts,
                 day=start_utc.astimezone(uow.tz).date(),
                 release=current.id,
-                also_lock=[current.provider_id],
+                also_lock=[part.provider_id for part in current.parts],
             )
             return _move(uow, tx, reads, current, start_utc, requester, request)
 
         def more_alternatives(error: SlotUnavailable) -> None:
             if moving:
-                target = provider_id or moving[0].provider_id
-                search_alternatives(uow, error, moving[0].service_id, target, start_utc)
+                search_alternatives(uow, error, moving[0], start_utc)
 
         result = _run_booking(uow, work, request, more_alternatives)
         _fill_log(log, result, uow.tz)
         return result
+
+
+def _parts_after_move(
+    current: Appointment, provider_id: int | None, part_providers: Sequence[int | None] | None
+) -> list[PartRequest]:
+    """The moved visit's parts: the same services in the same order, each with its provider or
+    the one asked for."""
+    providers: list[int | None] = [None] * len(current.parts)
+    if part_providers is not None:
+        if len(part_providers) != len(current.parts):
+            raise ValidationFailed(
+                f"This visit has {len(current.parts)} part(s): give one entry per part.",
+                fields={"parts": f"{len(current.parts)} entries"},
+            )
+        providers = list(part_providers)
+    elif provider_id is not None:
+        if len(current.parts) > 1:
+            raise ValidationFailed(
+                "This visit has several parts: give each part's provider in parts.",
+                fields={"provider_id": "use parts for a visit"},
+            )
+        providers = [provider_id]
+    return [
+        PartRequest(part.service_id, chosen or part.provider_id)
+        for part, chosen in zip(current.parts, providers, strict=True)
+    ]
 
 
 def _check_movable(uow: UnitOfWork, current: Appointment, requester: Requester) -> None:
@@ -360,28 +431,21 @@ def _move(
 ) -> BookingResult:
     """Check the new time on what was read under the locks, then move the booking."""
     now = uow.now()
-    calendar = reads.calendars[0]
-    problem = calendar.problem(
-        start, enforce_notice=not requester.is_admin, enforce_hours=not requester.is_admin
-    )
-    if isinstance(problem, SlotUnavailable):
-        raise TakenSlot(problem, [calendar], start)
-    if problem is not None:
-        raise problem
-    end = start + timedelta(minutes=calendar.schedule.duration_minutes)
-    _check_client_free(reads.upcoming, start, end, exclude=current.id)
+    parts = visit_parts(_choose_plan(uow, tx, reads.visit, start, requester))
+    _check_client_free(reads.upcoming, start, parts[-1].end, exclude=current.id)
     moved = replace(
         current,
-        provider_id=calendar.schedule.provider.id,
-        provider_name=calendar.schedule.provider.name,
+        provider_id=parts[0].provider_id,
+        provider_name=parts[0].provider_name,
         start=start,
-        end=end,
-        buffer_minutes=reads.service.buffer_minutes,
+        end=parts[-1].end,
+        buffer_minutes=parts[-1].buffer_minutes,
         updated_at=now,
         sequence=current.sequence + 1,
+        parts=parts,
     )
-    tx.bookings.update_appointment(moved)
-    tx.bookings.reserve(moved.id, _PROVIDER, moved.provider_id, moved.start, moved.busy_until)
+    tx.bookings.update_appointment(moved, parts_changed=True)
+    _reserve(tx, moved)
     tx.bookings.add_event(
         AppointmentEvent(
             appointment_id=moved.id,

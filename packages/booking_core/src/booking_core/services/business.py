@@ -92,7 +92,7 @@ def list_providers(
 
 
 # --- admin: providers and services -------------------------------------------------------------
-def _require_name(name: str | None, field: str = "name") -> str:
+def require_name(name: str | None, field: str = "name") -> str:
     name = (name or "").strip()
     if not name or len(name) > MAX_CATALOG_NAME:
         raise ValidationFailed(
@@ -109,7 +109,7 @@ def _require_name(name: str | None, field: str = "name") -> str:
 def create_provider(uow: UnitOfWork, name: str, title: str = "", active: bool = True) -> Provider:
     def work(tx: Any) -> Provider:
         provider: Provider = tx.catalog.add_provider(
-            _require_name(name), title.strip(), active, uow.now()
+            require_name(name), title.strip(), active, uow.now()
         )
         return provider
 
@@ -122,7 +122,7 @@ def update_provider(uow: UnitOfWork, provider_id: int, **changes: Any) -> Provid
         k: v for k, v in changes.items() if k in {"name", "title", "active"} and v is not None
     }
     if "name" in values:
-        values["name"] = _require_name(values["name"])
+        values["name"] = require_name(values["name"])
 
     def work(tx: Any) -> Provider:
         provider = tx.catalog.get_provider(provider_id)
@@ -157,7 +157,7 @@ _SERVICE_FIELDS = {
 def _service_values(values: dict[str, Any], creating: bool) -> dict[str, Any]:
     clean = {k: v for k, v in values.items() if k in _SERVICE_FIELDS and v is not None}
     if creating or "name" in clean:
-        clean["name"] = _require_name(clean.get("name"))
+        clean["name"] = require_name(clean.get("name"))
     if creating:
         clean.setdefault("description", "")
         clean.setdefault("buffer_minutes", 0)

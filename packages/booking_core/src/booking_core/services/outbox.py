@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from booking_core.domain.model import Appointment
+from booking_core.domain.model import Appointment, ResourceKind
 from booking_core.services.tokens import MANAGE_LINK
 from booking_core.services.unit_of_work import Transaction
 from booking_core.settings import BookingSettings
@@ -50,9 +50,29 @@ def _first_name(appointment: Appointment) -> str:
     return parts[0] if parts else ""
 
 
+def visit_text(appointment: Appointment, settings: BookingSettings) -> str:
+    """'Botox with Dr. Maya Patel' or, for a visit of several parts, each part with its time
+    ('Botox with Dr. Maya Patel at 10:00 AM, then HydraFacial with Ashley Chen at 10:30 AM in
+    Treatment Room 1'); rooms are named, devices are not (the client needs to find the room)."""
+    if not appointment.parts:  # read without its parts
+        return f"{appointment.service_name} with {appointment.provider_name}"
+    texts = []
+    for part in appointment.parts:
+        text = f"{part.service_name} with {part.provider_name}"
+        if len(appointment.parts) > 1:
+            local = part.start.astimezone(settings.tz)
+            text += f" at {local.hour % 12 or 12}:{local.minute:02d} "
+            text += "AM" if local.hour < 12 else "PM"
+        rooms = [r.name for r in part.resources if r.kind is ResourceKind.ROOM]
+        if rooms:
+            text += " in " + " and ".join(rooms)
+        texts.append(text)
+    return ", then ".join(texts)
+
+
 def _client_text(change: str, appointment: Appointment, settings: BookingSettings) -> str:
     when = when_text(appointment.start, settings)
-    who = f"{appointment.service_name} with {appointment.provider_name}"
+    who = visit_text(appointment, settings)
     first = _first_name(appointment)
     greeting = f"Hi {first}, " if first else ""
     if change == "created":
@@ -79,8 +99,8 @@ def _owner_text(
     if change == "rescheduled" and previous_start is not None:
         when = f"{when} (was {when_text(previous_start, settings)})"
     return (
-        f"[{settings.business_name}] {_OWNER_HEADLINE[change]}: {appointment.service_name} with "
-        f"{appointment.provider_name}, {when}. Client: {appointment.client.name} "
+        f"[{settings.business_name}] {_OWNER_HEADLINE[change]}: "
+        f"{visit_text(appointment, settings)}, {when}. Client: {appointment.client.name} "
         f"{appointment.client.phone}. Booked via {appointment.source.value}."
     )
 

@@ -124,6 +124,10 @@ def localized(appointment: Appointment, tz: ZoneInfo) -> Appointment:
         created_at=appointment.created_at.astimezone(tz),
         updated_at=appointment.updated_at.astimezone(tz),
         cancelled_at=appointment.cancelled_at.astimezone(tz) if appointment.cancelled_at else None,
+        parts=tuple(
+            replace(part, start=part.start.astimezone(tz), end=part.end.astimezone(tz))
+            for part in appointment.parts
+        ),
     )
 
 

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from booking_core.adapters.calendar_store import CalendarData, ServiceOffer
+from booking_core.adapters.calendar_store import CalendarData, CalendarSpan, ServiceOffer
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.model import (
     MAX_ID,
+    MAX_VISIT_PARTS,
+    PartRequest,
     Provider,
     ProviderSchedule,
     Service,
     WorkingHours,
 )
 from booking_core.domain.timezones import local_day_bounds
-from booking_core.errors import Inactive, NotFound, ServiceNotOffered
+from booking_core.domain.visits import PartOptions, ResourceCalendar, VisitCalendar
+from booking_core.errors import (
+    BookingError,
+    Inactive,
+    NotFound,
+    ServiceNotOffered,
+    ValidationFailed,
+)
 from booking_core.services.unit_of_work import Transaction
 from booking_core.settings import BookingSettings
 
@@ -73,20 +83,10 @@ def bookable_offerings(
     return service, [(p, minutes or service.duration_minutes) for p, minutes in candidates]
 
 
-@dataclass(frozen=True)
-class CalendarSpan:
-    """What to read for calendars over local dates [first_day, last_day]: closures over the
-    dates a day either side, busy time and time off over [start, end) (a day either side too:
-    a long appointment or time off can reach across midnight, and the calendars can then also
-    answer for the neighbouring days, where the nearest alternatives to a taken slot are)."""
-
-    first: date
-    last: date
-    start: datetime
-    end: datetime
-
-
 def calendar_span(settings: BookingSettings, first_day: date, last_day: date) -> CalendarSpan:
+    """What to read for calendars over local dates [first_day, last_day]: a day either side (a
+    long appointment or time off can reach across midnight, and the calendars can then also
+    answer for the neighbouring days, where the nearest alternatives to a taken slot are)."""
     first, last = first_day - timedelta(days=1), last_day + timedelta(days=1)
     return CalendarSpan(
         first=first,
@@ -96,60 +96,132 @@ def calendar_span(settings: BookingSettings, first_day: date, last_day: date) ->
     )
 
 
-def read_calendars(
+# --- visits ------------------------------------------------------------------------------------
+def check_parts(parts: Sequence[PartRequest]) -> None:
+    """A visit has 1 to MAX_VISIT_PARTS parts of ids in range."""
+    if not 1 <= len(parts) <= MAX_VISIT_PARTS:
+        raise ValidationFailed(
+            f"A visit holds 1 to {MAX_VISIT_PARTS} services.",
+            fields={"services": f"1 to {MAX_VISIT_PARTS} items"},
+        )
+    for index, part in enumerate(parts):
+        with part_of_visit(index, len(parts)):
+            check_ids(part.service_id, part.provider_id)
+
+
+@contextmanager
+def part_of_visit(index: int, count: int) -> Iterator[None]:
+    """A booking error about one part of a visit of several says which (``details.part``)."""
+    try:
+        yield
+    except BookingError as error:
+        if count > 1:
+            error.details.setdefault("part", index)
+        raise
+
+
+@dataclass(frozen=True)
+class VisitOffers:
+    """What a visit's services are, who may take each part, and which resources each may use:
+    read before the locks (which it names), checked again under them."""
+
+    parts: tuple[PartRequest, ...]
+    offers: dict[int, ServiceOffer]
+    candidates: tuple[tuple[Provider, ...], ...]  # per part
+
+    @property
+    def provider_ids(self) -> set[int]:
+        return {p.id for providers in self.candidates for p in providers}
+
+    @property
+    def resource_ids(self) -> set[int]:
+        return {r for offer in self.offers.values() for group in offer.groups for r in group}
+
+
+def visit_offers(tx: Transaction, parts: Sequence[PartRequest]) -> VisitOffers:
+    check_parts(parts)
+    offers = tx.calendar.service_offers(sorted({part.service_id for part in parts}))
+    candidates = []
+    for index, part in enumerate(parts):
+        with part_of_visit(index, len(parts)):
+            _, offered = bookable_offerings(tx, offers[part.service_id], part.provider_id)
+        candidates.append(tuple(provider for provider, _ in offered))
+    return VisitOffers(tuple(parts), offers, tuple(candidates))
+
+
+def read_visit_calendar(
     tx: Transaction,
     settings: BookingSettings,
     now: datetime,
-    offer: ServiceOffer,
-    candidates: Sequence[tuple[Provider, int]],
-    provider_id: int | None,
+    visit: VisitOffers,
     first_day: date,
     last_day: date,
-) -> tuple[Service, list[ProviderCalendar]]:
-    """The candidates' calendars over local dates [first_day, last_day], in one statement,
-    checked again against what that statement read of who offers the service (a booking reads
-    it under the providers' locks, which admin changes take too)."""
+) -> VisitCalendar:
+    """The visit's calendars over local dates [first_day, last_day], in one statement, checked
+    again against what that statement read of who offers each service and of the resources (a
+    booking reads it under the providers' and resources' locks, which admin changes take)."""
     span = calendar_span(settings, first_day, last_day)
-    assert offer.service is not None  # checked by bookable_offerings
-    ids = [provider.id for provider, _ in candidates]
-    data = tx.calendar.calendars(offer.service.id, ids, span.first, span.last, span.start, span.end)
-    current = ServiceOffer(
-        offer.service,
-        [
-            (replace(provider, active=data.offered[provider.id][0]), data.offered[provider.id][1])
-            for provider, _ in candidates
-            if provider.id in data.offered
-        ],
+    data = tx.calendar.calendars(
+        sorted(visit.offers), sorted(visit.provider_ids), sorted(visit.resource_ids), span
     )
-    service, checked = bookable_offerings(tx, current, provider_id)
-    return service, build_calendars(data, settings, now, service, checked)
-
-
-def build_calendars(
-    data: CalendarData,
-    settings: BookingSettings,
-    now: datetime,
-    service: Service,
-    providers: Sequence[tuple[Provider, int]],
-) -> list[ProviderCalendar]:
+    window = booking_window(settings, now, [c.date for c in data.closures])
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
     for entry in data.hours:
         hours[entry.provider_id].append(entry)
     time_off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for absence in data.time_off:
         time_off[absence.provider_id].append((absence.start, absence.end))
-    window = booking_window(settings, now, [c.date for c in data.closures])
-    return [
-        ProviderCalendar(
-            ProviderSchedule(
-                provider=provider,
-                duration_minutes=duration,
-                buffer_minutes=service.buffer_minutes,
-                hours=tuple(hours[provider.id]),
-                busy=tuple(data.busy.get(provider.id, ())),
-            ),
-            time_off[provider.id],
-            window,
+    resources = {
+        rid: ResourceCalendar(resource, data.resource_busy[rid], data.resource_off[rid])
+        for rid, resource in data.resources.items()
+        if resource.active
+    }
+    parts = []
+    for index, (part, candidates) in enumerate(zip(visit.parts, visit.candidates, strict=True)):
+        with part_of_visit(index, len(visit.parts)):
+            offer = visit.offers[part.service_id]
+            service, providers = bookable_offerings(
+                tx, _as_read(offer, candidates, data), part.provider_id
+            )
+            groups = _resource_groups(service, offer.groups, resources)
+        calendars = tuple(
+            ProviderCalendar(
+                ProviderSchedule(
+                    provider=provider,
+                    duration_minutes=duration,
+                    buffer_minutes=service.buffer_minutes,
+                    hours=tuple(hours[provider.id]),
+                    busy=tuple(data.busy.get(provider.id, ())),
+                ),
+                time_off[provider.id],
+                window,
+            )
+            for provider, duration in providers
         )
-        for provider, duration in providers
-    ]
+        parts.append(PartOptions(service, calendars, groups))
+    return VisitCalendar(parts)
+
+
+def _as_read(
+    offer: ServiceOffer, candidates: Sequence[Provider], data: CalendarData
+) -> ServiceOffer:
+    """The offer as the calendar statement read it for these providers."""
+    assert offer.service is not None  # checked by bookable_offerings
+    offered = []
+    for provider in candidates:
+        read = data.offered.get((provider.id, offer.service.id))
+        if read is not None:
+            offered.append((replace(provider, active=read[0]), read[1]))
+    return ServiceOffer(offer.service, offered, offer.groups)
+
+
+def _resource_groups(
+    service: Service, groups: Sequence[Sequence[int]], resources: dict[int, ResourceCalendar]
+) -> tuple[tuple[ResourceCalendar, ...], ...]:
+    usable = tuple(tuple(resources[r] for r in group if r in resources) for group in groups)
+    if any(not group for group in usable):
+        raise ServiceNotOffered(
+            f"{service.name} cannot be booked right now: none of the rooms or equipment it "
+            "needs is in service. Please call us."
+        )
+    return usable
