@@ -4,6 +4,7 @@ moved and cancelled all or nothing, and what availability offers can be booked."
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,7 +29,7 @@ from booking_core.errors import (
     ValidationFailed,
 )
 from booking_core.services import business, resources
-from support.races import overlapping_pairs, racer_phone
+from support.races import laser_racer, overlapping_pairs, racer_phone
 
 CHICAGO = ZoneInfo("America/Chicago")
 CONSULT, BOTOX, FILLER, HYDRAFACIAL, LASER = 1, 2, 3, 4, 5
@@ -137,6 +138,32 @@ def test_sixteen_threads_with_different_providers_race_for_one_laser(uow):
             ]
             assert outcomes.count("ok") == 1, outcomes
             assert set(outcomes) == {"ok", "slot_unavailable"}, outcomes
+    assert overlapping_pairs(uow.engine) == 0
+
+
+@pytest.mark.slow
+def test_four_processes_with_different_providers_race_for_one_laser(uow, clock):
+    starts = [at(DAY + timedelta(days=d), hour) for d in range(3) for hour in (13, 14, 15, 16)]
+    uow.engine.dispose()
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(4), context.Queue()
+    processes = [
+        context.Process(
+            target=laser_racer,
+            args=(uow.settings.database_url, clock.now, i, starts, barrier, results),
+        )
+        for i in range(4)
+    ]
+    for process in processes:
+        process.start()
+    by_racer = dict(results.get(timeout=300) for _ in processes)
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    for round_index in range(len(starts)):
+        outcomes = [by_racer[i][round_index] for i in range(4)]
+        assert outcomes.count("ok") == 1, outcomes
+        assert set(outcomes) == {"ok", "slot_unavailable"}, outcomes
     assert overlapping_pairs(uow.engine) == 0
 
 

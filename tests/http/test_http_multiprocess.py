@@ -195,3 +195,80 @@ def test_32_clients_race_for_50_slots_on_4_workers(server: str, own_postgres_url
     assert booked == SLOTS
     assert overlapping_reservations == 0
     assert overlapping_appointments == 0
+
+
+LASER, CHEN, LOPEZ = 5, 3, 4  # the demo's laser service and its two providers
+LASER_TIMES = 12
+
+
+def _laser_times() -> list[str]:
+    """Afternoon hours on coming weekdays when both laser providers work (one hour apart: a
+    laser session holds the laser 45 minutes plus 15 of clean-up)."""
+    day, times = date.today() + timedelta(days=2), []
+    while len(times) < LASER_TIMES:
+        if day.weekday() < 5:
+            times += [f"{day.isoformat()}T{hour}:00:00" for hour in (13, 14, 15, 16)]
+        day += timedelta(days=1)
+    return times[:LASER_TIMES]
+
+
+def test_clients_with_different_providers_race_for_one_laser_on_4_workers(
+    server: str, own_postgres_url: str
+) -> None:
+    times = _laser_times()
+    outcomes: dict[int, Counter[str]] = defaultdict(Counter)
+    unexpected: list[str] = []
+    lock = threading.Lock()
+    clients = 16
+    start_together = threading.Barrier(clients)
+
+    def client(number: int) -> None:
+        provider = CHEN if number % 2 else LOPEZ
+        with httpx.Client(base_url=server, timeout=60) as http:
+            start_together.wait()
+            for index, start in enumerate(times):
+                response = http.post(
+                    "/api/booking/create",
+                    json={
+                        "service_id": LASER,
+                        "provider_id": provider,
+                        "start": start,
+                        "client": {
+                            "name": "Racer",
+                            "phone": f"+1312{300 + number:03d}{1000 + index:04d}",
+                        },
+                    },
+                )
+                with lock:
+                    code = response.json().get("error", {}).get("code")
+                    if response.status_code == 201:
+                        outcomes[index]["201"] += 1
+                    elif response.status_code == 409 and code == "slot_unavailable":
+                        outcomes[index]["409"] += 1
+                    else:
+                        unexpected.append(f"{response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert unexpected == []
+    assert {i: dict(c) for i, c in outcomes.items()} == {
+        i: {"201": 1, "409": clients - 1} for i in range(LASER_TIMES)
+    }
+    engine = sa.create_engine(own_postgres_url)
+    try:
+        with engine.connect() as connection:
+            overlapping = connection.exec_driver_sql(
+                "SELECT count(*) FROM reservations a JOIN reservations b "
+                "ON a.resource_kind = b.resource_kind AND a.resource_id = b.resource_id "
+                "AND a.id < b.id AND a.start_at < b.end_at AND b.start_at < a.end_at"
+            ).scalar_one()
+            lasers = connection.exec_driver_sql(
+                "SELECT count(*) FROM reservations WHERE resource_kind = 'device'"
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert overlapping == 0
+    assert lasers == LASER_TIMES

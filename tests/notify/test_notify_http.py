@@ -220,3 +220,39 @@ def test_admin_notifications_list_failed(client: TestClient, nuow: UnitOfWork):
         422,
         "validation_error",
     )
+
+
+def test_a_visit_shows_each_part_in_the_texts_and_each_providers_feed(
+    client: TestClient, nuow: UnitOfWork
+):
+    from booking_core import PartRequest, create_appointment
+    from notify_fakes import outbox_rows
+
+    visit = create_appointment(
+        nuow,
+        services=[PartRequest(2, 1), PartRequest(4, 3)],  # Botox with Patel, HydraFacial with Chen
+        start="2026-12-02T10:00",
+        client_name="Jane Doe",
+        client_phone="312-555-0100",
+        requester=Requester.web(),
+    ).appointment
+    confirmation, owner_sms, owner_email, _ = outbox_rows(nuow)
+    assert (
+        "your Botox with Dr. Maya Patel at 10:00 AM, then HydraFacial with Ashley Chen at "
+        "10:30 AM in Treatment Room 1 at Hello Gorgeous Med Spa is booked for Wed, Dec 2 at "
+        "10:00 AM CST."
+    ) in confirmation.body
+    assert owner_email.subject == "New booking: Botox + HydraFacial, Wed, Dec 2 at 10:00 AM CST"
+    assert "then HydraFacial with Ashley Chen" in owner_sms.body
+
+    # Each provider's feed holds their own part, at its own time, describing the whole visit.
+    (patel_part,) = events(feed(client, 1, issue(client, 1))).values()
+    (chen_part,) = events(feed(client, 3, issue(client, 3))).values()
+    assert str(patel_part["uid"]) != str(chen_part["uid"])
+    assert str(patel_part["summary"]) == "Botox: Jane"
+    assert patel_part.decoded("dtstart") == datetime(2026, 12, 2, 10, tzinfo=CHICAGO)
+    assert chen_part.decoded("dtstart") == datetime(2026, 12, 2, 10, 30, tzinfo=CHICAGO)
+    assert chen_part.decoded("dtend") == datetime(2026, 12, 2, 11, 30, tzinfo=CHICAGO)
+    assert "Treatment Room 1" in str(chen_part["location"])
+    assert "then HydraFacial with Ashley Chen" in str(patel_part["description"])
+    assert visit.parts[1].resources[0].name == "Treatment Room 1"

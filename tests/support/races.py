@@ -88,6 +88,32 @@ def winners_per_round(outcomes: list[list[str]]) -> Counter[int]:
     return Counter(round_outcomes.count("ok") for round_outcomes in outcomes)
 
 
+def laser_racer(url, now, index, starts, barrier, results) -> None:  # type: ignore[no-untyped-def]
+    """One racing process (spawned) booking laser hair removal at each start, with the demo's
+    laser provider of its parity (Ashley Chen or Brianna Lopez): one laser for both."""
+    settings = BookingSettings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    engine = create_database_engine(url)
+    uow = UnitOfWork(settings, engine=engine, clock=FixedClock(now))
+    outcomes = []
+    for round_index, start in enumerate(starts):
+        barrier.wait()
+        try:
+            create_appointment(
+                uow,
+                service_id=5,
+                provider_id=3 if index % 2 else 4,
+                start=start,
+                client_name="Racer",
+                client_phone=racer_phone(round_index * 4 + index),
+                requester=Requester.web(),
+            )
+            outcomes.append("ok")
+        except BookingError as error:
+            outcomes.append(error.code)
+    engine.dispose()
+    results.put((index, outcomes))
+
+
 def process_racer(url, now, index, targets, barrier, results) -> None:  # type: ignore[no-untyped-def]
     """One racing process (spawned): books each target after every racer reached the barrier."""
     settings = BookingSettings(database_url=url, _env_file=None)  # type: ignore[call-arg]

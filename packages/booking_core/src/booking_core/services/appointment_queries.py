@@ -54,14 +54,23 @@ def calendar(
 def booked_during(
     uow: UnitOfWork, start: datetime, end: datetime, provider_id: int | None = None
 ) -> list[Appointment]:
-    """Booked appointments overlapping [start, end): what new time off or a closure would
-    leave in place, for the admin to move or cancel (they are not changed automatically)."""
+    """Booked appointments overlapping [start, end) (with a provider: a part of theirs does):
+    what new time off or a closure would leave in place, for the admin to move or cancel (they
+    are not changed automatically)."""
     with uow.begin() as tx:
         # Appointments are at most a day long: start a day early to catch one running into it.
         found = tx.bookings.appointments_between(
             start - timedelta(days=1), end, provider_id, [AppointmentStatus.BOOKED]
         )
-    return [localized(a, uow.tz) for a in found if a.end > start]
+    return [
+        localized(a, uow.tz)
+        for a in found
+        if any(
+            part.end > start and part.start < end
+            for part in a.parts
+            if provider_id is None or part.provider_id == provider_id
+        )
+    ]
 
 
 def booked_on_date(uow: UnitOfWork, day: date) -> list[Appointment]:

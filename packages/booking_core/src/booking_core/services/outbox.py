@@ -153,6 +153,7 @@ def queue_for_change(
         now,
     )
     owner_text = _owner_text(change, appointment, settings, previous_start)
+    services = " + ".join(p.service_name for p in appointment.parts) or appointment.service_name
     if settings.owner_phone:
         _add(rows, appointment, OWNER, "sms", settings.owner_phone, owner_text, now, now)
     if settings.owner_email:
@@ -166,8 +167,7 @@ def queue_for_change(
             now,
             now,
             subject=(
-                f"{_OWNER_HEADLINE[change]}: {appointment.service_name}, "
-                f"{when_text(appointment.start, settings)}"
+                f"{_OWNER_HEADLINE[change]}: {services}, {when_text(appointment.start, settings)}"
             ),
         )
     if change != "created":
