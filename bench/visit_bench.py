@@ -4,9 +4,9 @@ Usage:  uv run python bench/visit_bench.py [--engine sqlite|postgresql|both] [--
           [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--profile]
 The calendar is filled with every demo service (so the rooms and the laser are busy too) until
 about 70% (``--fill``) of the providers' working time is booked; then the in-process
-availability of a two-service visit that needs rooms and the laser (HydraFacial + Laser Hair Removal) and of the
-popular Botox + Dermal Filler visit is timed against one-service availability. The last line
-printed for each engine is one JSON object.
+availability of a two-service visit that needs rooms and the laser (HydraFacial + Laser Hair
+Removal) and of the popular Botox + Dermal Filler visit is timed against one-service
+availability. The last line printed for each engine is one JSON object.
 """
 
 from __future__ import annotations

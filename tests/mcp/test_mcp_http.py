@@ -87,8 +87,9 @@ def test_lists_the_tools_with_typed_schemas_and_truthful_annotations(http_server
         "get_business_info": set(),
         "list_services": set(),
         "list_providers": set(),
-        "find_available_slots": {"service_id", "date"},
-        "book_appointment": {"service_id", "start", "client_name", "client_phone"},
+        # service_id or service_ids (a visit of several services): one of the two.
+        "find_available_slots": {"date"},
+        "book_appointment": {"start", "client_name", "client_phone"},
         "find_appointments": {"client_phone"},
         "cancel_appointment": {"appointment_id", "client_phone"},
         "reschedule_appointment": {"appointment_id", "client_phone", "new_start"},
@@ -99,6 +100,8 @@ def test_lists_the_tools_with_typed_schemas_and_truthful_annotations(http_server
     assert slots["date"]["format"] == "date"
     assert set(tools["book_appointment"].input_schema["properties"]) == {
         "service_id",
+        "service_ids",
+        "provider_ids",
         "start",
         "client_name",
         "client_phone",
@@ -130,6 +133,9 @@ def test_lists_the_tools_with_typed_schemas_and_truthful_annotations(http_server
     assert "read back" in described and "yes" in described
     assert "today" in tools["get_business_info"].description.lower()
     assert "get_business_info" in tools["find_available_slots"].description
+    for name in ("find_available_slots", "book_appointment"):
+        assert "two treatments" in tools[name].description
+        assert "service_ids" in tools[name].input_schema["properties"]
 
     slot_schema = tools["find_available_slots"].output_schema
     assert "slots" in slot_schema["properties"]

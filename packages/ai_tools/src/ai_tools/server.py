@@ -14,6 +14,7 @@ in E.164 form only (booking_core normalises them).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable
@@ -25,10 +26,14 @@ from booking_core import (
     MAX_CLIENT_NAME,
     MAX_ID,
     MAX_NOTES,
+    MAX_VISIT_PARTS,
     Appointment,
+    AppointmentPart,
     BookingError,
+    PartRequest,
     Requester,
     Slot,
+    SlotPart,
     SlotUnavailable,
     UnitOfWork,
     ValidationFailed,
@@ -61,6 +66,8 @@ SERVER_NAME = "hello-gorgeous-booking"
 MAX_SLOT_LIMIT = 50
 DEFAULT_SLOT_LIMIT = 8
 MAX_DAYS = 31
+#: The most treatments one visit may hold (booking_core's limit).
+MAX_VISIT_SERVICES = MAX_VISIT_PARTS
 
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -117,11 +124,26 @@ class ProviderList(BaseModel):
     providers: list[ProviderInfo]
 
 
+class SlotPartInfo(BaseModel):
+    service_id: int
+    service_name: str
+    provider_id: int
+    provider_name: str
+    start: str = Field(description="Start time, ISO 8601 with offset")
+    end: str = Field(description="End time, ISO 8601 with offset")
+    readable: str = Field(description="The start time to say aloud, e.g. Tue Dec 1, 2:30 PM")
+
+
 class SlotInfo(BaseModel):
     start: str = Field(description="Start time, ISO 8601 with offset: pass this to booking tools")
     readable: str = Field(description="The start time to say aloud, e.g. Tue Dec 1, 2:30 PM")
-    provider_id: int
+    provider_id: int = Field(description="The provider (of the first treatment, for a visit)")
     provider_name: str
+    parts: list[SlotPartInfo] | None = Field(
+        None,
+        description="Only for several treatments (service_ids): each treatment in order; book "
+        "with its provider ids (provider_ids) to get exactly this slot",
+    )
 
 
 class SlotList(BaseModel):
@@ -129,15 +151,29 @@ class SlotList(BaseModel):
     slots: list[SlotInfo] = Field(description="Open start times, earliest first")
 
 
-class AppointmentInfo(BaseModel):
-    id: str = Field(description="Appointment id, for cancelling or rescheduling")
-    status: str = Field(description="booked, cancelled, completed or no_show")
+class AppointmentPartInfo(BaseModel):
+    service_id: int
     service_name: str
+    provider_id: int
     provider_name: str
     start: str = Field(description="Start time, ISO 8601 with offset")
     end: str = Field(description="End time, ISO 8601 with offset")
     readable: str = Field(description="The start time to say aloud, e.g. Tue Dec 1, 2:30 PM")
+    resources: list[str] = Field(description="Rooms and devices it uses, e.g. Laser Room")
+
+
+class AppointmentInfo(BaseModel):
+    id: str = Field(description="Appointment id, for cancelling or rescheduling")
+    status: str = Field(description="booked, cancelled, completed or no_show")
+    service_name: str = Field(description="The (first) treatment")
+    provider_name: str
+    start: str = Field(description="Start time, ISO 8601 with offset")
+    end: str = Field(description="End time of the whole visit, ISO 8601 with offset")
+    readable: str = Field(description="The start time to say aloud, e.g. Tue Dec 1, 2:30 PM")
     client_name: str
+    parts: list[AppointmentPartInfo] = Field(
+        description="Each treatment of the visit in order (one for a single treatment)"
+    )
 
 
 class AppointmentList(BaseModel):
@@ -165,12 +201,45 @@ def _price(cents: int) -> str:
     return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
 
 
+def _moment(value: datetime | str) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _slot_part_info(part: SlotPart | dict[str, Any]) -> SlotPartInfo:
+    """A part of a slot, or of an alternative in an error's details (a dict)."""
+    raw = part if isinstance(part, dict) else dataclasses.asdict(part)
+    start, end = _moment(raw["start"]), _moment(raw["end"])
+    return SlotPartInfo(
+        service_id=raw["service_id"],
+        service_name=raw["service_name"],
+        provider_id=raw["provider_id"],
+        provider_name=raw["provider_name"],
+        start=start.isoformat(),
+        end=end.isoformat(),
+        readable=readable(start),
+    )
+
+
 def _slot_info(slot: Slot) -> SlotInfo:
     return SlotInfo(
         start=slot.start.isoformat(),
         readable=readable(slot.start),
         provider_id=slot.provider_id,
         provider_name=slot.provider_name,
+        parts=[_slot_part_info(p) for p in slot.parts] or None,
+    )
+
+
+def _appointment_part_info(part: AppointmentPart) -> AppointmentPartInfo:
+    return AppointmentPartInfo(
+        service_id=part.service_id,
+        service_name=part.service_name,
+        provider_id=part.provider_id,
+        provider_name=part.provider_name,
+        start=part.start.isoformat(),
+        end=part.end.isoformat(),
+        readable=readable(part.start),
+        resources=[r.name for r in part.resources],
     )
 
 
@@ -184,7 +253,15 @@ def _appointment_info(appointment: Appointment) -> AppointmentInfo:
         end=appointment.end.isoformat(),
         readable=readable(appointment.start),
         client_name=appointment.client.name,
+        parts=[_appointment_part_info(p) for p in appointment.parts],
     )
+
+
+def _with_whom(slot: SlotInfo) -> str:
+    """Dr. Maya Patel, or for a visit with several: Dr. Maya Patel then Jessica Rivera."""
+    names = [p.provider_name for p in slot.parts or ()] or [slot.provider_name]
+    distinct = list(dict.fromkeys(names))
+    return " then ".join(distinct)
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -197,11 +274,14 @@ def error_result(error: BookingError) -> CallToolResult:
     """A tool error a model can act on: the code, the sentence, and any alternatives."""
     details = dict(error.details)
     text = f"{error.code}: {error.message}"
+    part = details.get("part")
+    if isinstance(part, int) and not isinstance(part, bool):
+        text += f" (This is about treatment number {part + 1} of the visit.)"
     if isinstance(error, SlotUnavailable):
         alternatives = [_alternative(a) for a in error.alternatives]
-        details["alternatives"] = [a.model_dump() for a in alternatives]
+        details["alternatives"] = [a.model_dump(exclude_none=True) for a in alternatives]
         if alternatives:
-            offers = "; ".join(f"{a.readable} with {a.provider_name}" for a in alternatives)
+            offers = "; ".join(f"{a.readable} with {_with_whom(a)}" for a in alternatives)
             starts = ", ".join(a.start for a in alternatives)
             text += f" Nearest open times: {offers} (start values: {starts})."
         else:
@@ -245,12 +325,13 @@ class BookingToolServer(MCPServer):
 
 
 def _alternative(raw: Any) -> SlotInfo:
-    start = datetime.fromisoformat(raw["start"]) if isinstance(raw["start"], str) else raw["start"]
+    start = _moment(raw["start"])
     return SlotInfo(
         start=start.isoformat(),
         readable=readable(start),
         provider_id=raw["provider_id"],
         provider_name=raw["provider_name"],
+        parts=[_slot_part_info(p) for p in raw.get("parts") or ()] or None,
     )
 
 
@@ -269,9 +350,10 @@ def as_tool_result(tool: Callable[P, R]) -> Callable[P, R]:
         except BookingError as error:
             return error_result(error)  # type: ignore[return-value]
         if isinstance(answer, BaseModel):
+            # Unset optional facts (a slot's parts, for one service) are left out, not null.
             return CallToolResult(  # type: ignore[return-value]
-                content=[TextContent(type="text", text=answer.model_dump_json())],
-                structured_content=answer.model_dump(mode="json"),
+                content=[TextContent(type="text", text=answer.model_dump_json(exclude_none=True))],
+                structured_content=answer.model_dump(mode="json", exclude_none=True),
             )
         return answer
 
@@ -282,7 +364,19 @@ def as_tool_result(tool: Callable[P, R]) -> Callable[P, R]:
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
-ServiceId = Annotated[int, Field(description="Service id from list_services", ge=1, le=MAX_ID)]
+ServiceId = Annotated[
+    int | None,
+    Field(description="Service id from list_services (or service_ids)", ge=1, le=MAX_ID),
+]
+ServiceIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None,
+    Field(
+        description="For a client who wants two treatments or more: their service ids in visit "
+        "order, instead of service_id",
+        min_length=1,
+        max_length=MAX_VISIT_SERVICES,
+    ),
+]
 ProviderId = Annotated[
     int | None,
     Field(description="Provider id from list_providers; omit for any provider", ge=1, le=MAX_ID),
@@ -335,6 +429,46 @@ LatestTime = Annotated[
     BeforeValidator(_time_of_day_text),
     Field(description="Latest local start time of day, HH:MM (24-hour)"),
 ]
+
+
+def visit_services(service_id: int | None, service_ids: list[int] | None) -> int | list[int]:
+    """The one service, or a visit's services in order: exactly one of the two arguments."""
+    if service_id is not None and service_ids is not None:
+        raise ValidationFailed(
+            "Send service_id for one treatment or service_ids for several, not both.",
+            fields={"service_ids": "not with service_id"},
+        )
+    if service_ids is not None:
+        return service_ids[0] if len(service_ids) == 1 else list(service_ids)
+    if service_id is None:
+        raise ValidationFailed(
+            "Send service_id, or service_ids for a client who wants several treatments.",
+            fields={"service_id": "required (or service_ids)"},
+        )
+    return service_id
+
+
+def visit_parts(
+    service_ids: list[int], provider_id: int | None, provider_ids: list[int | None] | None
+) -> list[PartRequest]:
+    """Each treatment with its provider: ``provider_ids`` one per treatment, else
+    ``provider_id`` for all of them (None: any free provider)."""
+    if provider_ids is None:
+        return [PartRequest(service_id=s, provider_id=provider_id) for s in service_ids]
+    if provider_id is not None:
+        raise ValidationFailed(
+            "Send provider_id or provider_ids, not both.",
+            fields={"provider_ids": "not with provider_id"},
+        )
+    if len(provider_ids) != len(service_ids):
+        raise ValidationFailed(
+            "provider_ids needs one entry per service in service_ids (null for any provider).",
+            fields={"provider_ids": "one entry per service id"},
+        )
+    return [
+        PartRequest(service_id=s, provider_id=p)
+        for s, p in zip(service_ids, provider_ids, strict=True)
+    ]
 
 
 def build_server(uow: UnitOfWork) -> MCPServer:
@@ -454,13 +588,14 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             "optionally with one provider and between an earliest and latest start time of "
             "day. Returns the earliest times first, each with its start value (ISO 8601 with "
             "offset, to pass to book_appointment or reschedule_appointment), a readable form to "
-            "say aloud, and the provider. Offer the caller two or three of them; never offer a "
-            "time this tool did not return. Call get_business_info first to know today's date."
+            "say aloud, and the provider. For a client who wants two treatments, pass "
+            "service_ids instead of service_id: each time then lists its parts, back to back. "
+            "Offer the caller two or three of them; never offer a time this tool did not "
+            "return. Call get_business_info first to know today's date."
         ),
     )
     @as_tool_result
     def find_available_slots(
-        service_id: ServiceId,
         date: Annotated[
             date,
             Field(
@@ -478,10 +613,12 @@ def build_server(uow: UnitOfWork) -> MCPServer:
         limit: Annotated[
             int, Field(description="Most times to return", ge=1, le=MAX_SLOT_LIMIT)
         ] = DEFAULT_SLOT_LIMIT,
+        service_id: ServiceId = None,
+        service_ids: ServiceIds = None,
     ) -> SlotList:
         slots = core_find_slots(
             uow,
-            service_id=service_id,
+            service_id=visit_services(service_id, service_ids),
             start_date=date,
             end_date=date + timedelta(days=days - 1),
             provider_id=provider_id,
@@ -504,6 +641,8 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             "find_available_slots. BEFORE calling this, read back the service, the day and "
             "time, the provider (if any) and the client's name, and get a clear yes from the "
             "caller. Without provider_id, any free provider who offers the service is chosen. "
+            "For a client who wants two treatments, pass service_ids (in order) instead of "
+            "service_id, and provider_ids from the slot's parts to book exactly that slot. "
             "Send an idempotency_key and reuse it if you retry after a timeout, so the caller "
             "is booked only once. The client gets a text message confirming the booking. If "
             "the time was just taken, the error lists the nearest open times to offer instead."
@@ -511,7 +650,6 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     )
     @as_tool_result
     def book_appointment(
-        service_id: ServiceId,
         start: LocalStart,
         client_name: Annotated[
             str,
@@ -525,11 +663,32 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             Field(description="Anything the provider should know", max_length=MAX_NOTES),
         ] = None,
         idempotency_key: IdempotencyKey = None,
+        service_id: ServiceId = None,
+        service_ids: ServiceIds = None,
+        provider_ids: Annotated[
+            list[Annotated[int, Field(ge=1, le=MAX_ID)] | None] | None,
+            Field(
+                description="With service_ids: the provider id of each treatment, in the same "
+                "order (null for any), e.g. from a slot's parts",
+                max_length=MAX_VISIT_SERVICES,
+            ),
+        ] = None,
     ) -> AppointmentInfo:
+        visit_services(service_id, service_ids)  # exactly one of the two
+        parts = None
+        if service_ids is not None:
+            parts = visit_parts(service_ids, provider_id, provider_ids)
+            provider_id = None  # in the parts now
+        elif provider_ids is not None:
+            raise ValidationFailed(
+                "provider_ids goes with service_ids; with service_id, send provider_id.",
+                fields={"provider_ids": "only with service_ids"},
+            )
         phone = caller_phone(ctx, client_phone)
         result = core_create(
             uow,
             service_id=service_id,
+            services=parts,
             start=start,
             client_name=client_name,
             client_phone=phone,

@@ -29,7 +29,7 @@ from http_api import web
 from http_api.errors import install_error_handlers, normalize_openapi
 from http_api.ratelimit import RateLimiter
 from http_api.request_log import RequestLogMiddleware, configure_logging
-from http_api.routes import admin, booking, notifications, public
+from http_api.routes import admin, booking, notifications, public, resources
 
 MCP_PATH = "/mcp"
 
@@ -95,6 +95,7 @@ def create_app(
     app.include_router(public.router)
     app.include_router(booking.router)
     app.include_router(admin.router)
+    app.include_router(resources.router)
     app.include_router(notifications.router)
     # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=mcp.methods))

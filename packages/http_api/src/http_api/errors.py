@@ -34,7 +34,8 @@ class ErrorDetail(BaseModel):
     details: dict[str, Any] = Field(
         default_factory=dict,
         description="Extra facts: `alternatives` for slot_unavailable, `fields` for "
-        "validation_error, `retry_after` for rate_limited.",
+        "validation_error, `retry_after` for rate_limited, `part` (0-based) for the part of a "
+        "visit that failed, `appointments` for the bookings in the way of an admin change.",
     )
 
 

@@ -16,10 +16,15 @@ from booking_core import (
     MAX_EMAIL,
     MAX_ID,
     MAX_NOTES,
+    MAX_VISIT_PARTS,
     Appointment,
+    AppointmentPart,
     Provider,
+    Resource,
+    ResourceTimeOff,
     Service,
     Slot,
+    SlotPart,
     TimeOff,
     is_storable_text,
     mask_phone,
@@ -62,6 +67,11 @@ Int32 = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
 LocalDate = Annotated[date, AfterValidator(_sane_date)]
 WallTime = Annotated[time, AfterValidator(_wall_time)]
 
+#: The most services one visit may hold (booking_core's limit, published in the schema).
+MAX_LISTED_SERVICES = MAX_VISIT_PARTS
+#: Bounds of a service's resource requirements (groups of alternatives) in a request.
+MAX_RESOURCE_GROUPS = 50
+
 START_DESCRIPTION = (
     "ISO 8601 date and time. With an offset (2026-12-01T10:00:00-06:00) it is that instant; "
     "without one (2026-12-01T10:00) it is business-local time."
@@ -82,6 +92,11 @@ class ClientIn(_In):
     email: Email | None = None
 
 
+class VisitPartIn(_In):
+    service_id: Id
+    provider_id: Id | None = Field(None, description="Omit to take any free provider.")
+
+
 class CreateBookingIn(_In):
     model_config = ConfigDict(
         json_schema_extra={
@@ -96,13 +111,27 @@ class CreateBookingIn(_In):
                         "email": "jane@example.com",
                     },
                     "notes": "First visit",
-                }
+                },
+                {
+                    "services": [{"service_id": 2, "provider_id": 1}, {"service_id": 3}],
+                    "start": "2026-12-01T10:00:00-06:00",
+                    "client": {"name": "Jane Doe", "phone": "(312) 555-0199"},
+                },
             ]
         }
     )
 
-    service_id: Id
+    service_id: Id | None = Field(
+        None, description="The service, for a one-service booking. Or send `services`."
+    )
     provider_id: Id | None = Field(None, description="Omit to take any free provider.")
+    services: list[VisitPartIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_LISTED_SERVICES,
+        description="A visit of several services run back to back from `start`, in this "
+        "order, each with its own provider (omit it for any). Instead of `service_id`.",
+    )
     start: Str64 = Field(description=START_DESCRIPTION)
     client: ClientIn
     notes: Notes | None = None
@@ -126,6 +155,10 @@ class CancelBookingIn(_In):
     )
 
 
+class ReschedulePartIn(_In):
+    provider_id: Id | None = Field(None, description="Omit (or null) to keep this part's provider.")
+
+
 class RescheduleBookingIn(CancelBookingIn):
     model_config = ConfigDict(
         json_schema_extra={
@@ -140,7 +173,16 @@ class RescheduleBookingIn(CancelBookingIn):
     )
 
     new_start: Str64 = Field(description=START_DESCRIPTION)
-    provider_id: Id | None = Field(None, description="Omit to keep the same provider.")
+    provider_id: Id | None = Field(
+        None, description="Omit to keep the same provider (a one-service booking)."
+    )
+    parts: list[ReschedulePartIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_LISTED_SERVICES,
+        description="For a visit: one entry per part, in order; each part keeps its provider "
+        "unless its entry names another.",
+    )
 
 
 class ProviderCreateIn(_In):
@@ -260,6 +302,42 @@ class ClosureIn(_In):
     reason: Str200 = ""
 
 
+ResourceKindName = Literal["room", "device"]
+
+
+class ResourceCreateIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Treatment Room 3", "kind": "room"}]}
+    )
+
+    name: CatalogName
+    kind: ResourceKindName = Field(description="`room` or `device`; fixed once created.")
+    active: bool = True
+
+
+class ResourcePatchIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}]})
+
+    name: CatalogName | None = None
+    active: bool | None = None
+    kind: ResourceKindName | None = Field(
+        None, description="A resource's kind cannot change: only its current kind is accepted."
+    )
+
+
+ResourceGroup = Annotated[list[Id], Field(max_length=MAX_RESOURCE_GROUPS)]
+
+
+class ServiceResourcesIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"groups": [[1, 2], [3]]}]})
+
+    groups: list[ResourceGroup] = Field(
+        max_length=MAX_RESOURCE_GROUPS,
+        description="Each inner list: resource ids, one of which a booking of the service "
+        "needs. `[]`: the service needs no resource.",
+    )
+
+
 class StatusIn(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "completed"}]})
 
@@ -366,11 +444,25 @@ class ProvidersOut(_Out):
     providers: list[ProviderOut]
 
 
-class SlotOut(_Out):
-    start: datetime
-    end: datetime
+class SlotPartOut(_Out):
+    service_id: int
+    service_name: str
     provider_id: int
     provider_name: str
+    start: datetime
+    end: datetime
+
+
+class SlotOut(_Out):
+    start: datetime
+    end: datetime = Field(description="The end of the service, or of the whole visit.")
+    provider_id: int = Field(description="The provider (of the first part, for a visit).")
+    provider_name: str
+    parts: list[SlotPartOut] | None = Field(
+        None,
+        description="Only for a visit of several services: each part's service, provider and "
+        "times. Booking with these providers books exactly this slot.",
+    )
 
 
 class AvailabilityOut(_Out):
@@ -415,7 +507,34 @@ _APPOINTMENT_EXAMPLE: dict[str, Any] = {
     "client": {"name": "Jane Doe", "phone": "+1******0199"},
     "notes": "First visit",
     "created_at": "2026-11-30T12:00:00-06:00",
+    "parts": [
+        {
+            "service_id": 2,
+            "service_name": "Botox",
+            "provider_id": 1,
+            "provider_name": "Dr. Maya Patel",
+            "start": "2026-12-01T10:00:00-06:00",
+            "end": "2026-12-01T10:30:00-06:00",
+            "resources": [],
+        }
+    ],
 }
+
+
+class ResourceRefOut(_Out):
+    id: int
+    name: str
+    kind: ResourceKindName
+
+
+class AppointmentPartOut(_Out):
+    service_id: int
+    service_name: str
+    provider_id: int
+    provider_name: str
+    start: datetime
+    end: datetime
+    resources: list[ResourceRefOut] = Field(description="The rooms and devices this part holds.")
 
 
 class AppointmentOut(_Out):
@@ -424,15 +543,18 @@ class AppointmentOut(_Out):
     id: str = Field(description="A UUID.")
     status: Literal["booked", "cancelled", "completed", "no_show"]
     source: Literal["web", "ai", "admin"]
-    service_id: int
+    service_id: int = Field(description="The service (of the first part, for a visit).")
     service_name: str
-    provider_id: int
+    provider_id: int = Field(description="The provider (of the first part, for a visit).")
     provider_name: str
-    start: datetime
-    end: datetime
+    start: datetime = Field(description="The start of the visit.")
+    end: datetime = Field(description="The end of the visit (of its last part).")
     client: ClientOut
     notes: str
     created_at: datetime
+    parts: list[AppointmentPartOut] = Field(
+        description="The services of the visit in order (one for a one-service booking)."
+    )
 
 
 class CreatedBookingOut(_Out):
@@ -734,6 +856,74 @@ class ClosureEnvelope(_Out):
     )
 
 
+class ResourceOut(_Out):
+    id: int
+    name: str
+    kind: ResourceKindName
+    active: bool
+
+
+_RESOURCE_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    "name": "Treatment Room 1",
+    "kind": "room",
+    "active": True,
+}
+
+
+class ResourcesOut(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"resources": [_RESOURCE_EXAMPLE]}]})
+
+    resources: list[ResourceOut]
+
+
+class ResourceEnvelope(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"resource": _RESOURCE_EXAMPLE}]})
+
+    resource: ResourceOut
+
+
+class ServiceResourcesOut(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"groups": [[1, 2], [3]]}]})
+
+    groups: list[list[int]] = Field(
+        description="Each inner list: resource ids, one of which a booking of the service needs."
+    )
+
+
+class ResourceTimeOffOut(_Out):
+    id: int
+    resource_id: int
+    start: datetime
+    end: datetime
+    reason: str
+
+
+_RESOURCE_TIME_OFF_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "resource_id": 4,
+    "start": "2026-12-03T09:00:00-06:00",
+    "end": "2026-12-03T12:00:00-06:00",
+    "reason": "Laser maintenance",
+}
+
+
+class ResourceTimeOffListOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"time_off": [_RESOURCE_TIME_OFF_EXAMPLE]}]}
+    )
+
+    time_off: list[ResourceTimeOffOut]
+
+
+class ResourceTimeOffEnvelope(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"time_off": _RESOURCE_TIME_OFF_EXAMPLE}]}
+    )
+
+    time_off: ResourceTimeOffOut
+
+
 class DeletedOut(_Out):
     model_config = ConfigDict(json_schema_extra={"examples": [{"deleted": True}]})
 
@@ -745,12 +935,40 @@ def hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
 
+def _slot_part_out(part: SlotPart) -> SlotPartOut:
+    return SlotPartOut(
+        service_id=part.service_id,
+        service_name=part.service_name,
+        provider_id=part.provider_id,
+        provider_name=part.provider_name,
+        start=part.start,
+        end=part.end,
+    )
+
+
 def slot_out(slot: Slot) -> SlotOut:
-    return SlotOut(
+    """``parts`` is set only for a visit, so a one-service slot (answered with
+    ``response_model_exclude_unset``) has exactly its four fields."""
+    out = SlotOut(
         start=slot.start,
         end=slot.end,
         provider_id=slot.provider_id,
         provider_name=slot.provider_name,
+    )
+    if slot.parts:
+        out.parts = [_slot_part_out(p) for p in slot.parts]
+    return out
+
+
+def _appointment_part_out(part: AppointmentPart) -> AppointmentPartOut:
+    return AppointmentPartOut(
+        service_id=part.service_id,
+        service_name=part.service_name,
+        provider_id=part.provider_id,
+        provider_name=part.provider_name,
+        start=part.start,
+        end=part.end,
+        resources=[ResourceRefOut(id=r.id, name=r.name, kind=r.kind.value) for r in part.resources],
     )
 
 
@@ -775,6 +993,7 @@ def appointment_out(appointment: Appointment, full: bool) -> AppointmentOut:
         client=client_out,
         notes=appointment.notes,
         created_at=appointment.created_at,
+        parts=[_appointment_part_out(p) for p in appointment.parts],
     )
 
 
@@ -804,6 +1023,22 @@ def time_off_out(entry: TimeOff) -> TimeOffOut:
     return TimeOffOut(
         id=entry.id or 0,
         provider_id=entry.provider_id,
+        start=entry.start,
+        end=entry.end,
+        reason=entry.reason,
+    )
+
+
+def resource_out(resource: Resource) -> ResourceOut:
+    return ResourceOut(
+        id=resource.id, name=resource.name, kind=resource.kind.value, active=resource.active
+    )
+
+
+def resource_time_off_out(entry: ResourceTimeOff) -> ResourceTimeOffOut:
+    return ResourceTimeOffOut(
+        id=entry.id or 0,
+        resource_id=entry.resource_id,
         start=entry.start,
         end=entry.end,
         reason=entry.reason,

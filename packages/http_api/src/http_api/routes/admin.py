@@ -107,7 +107,9 @@ def get_calendar(
     }
     # A provider deactivated since still shows next to their past appointments.
     for appointment in appointments:
-        providers.setdefault(appointment.provider_id, appointment.provider_name)
+        for part in appointment.parts:
+            if provider_id is None or part.provider_id == provider_id:
+                providers.setdefault(part.provider_id, part.provider_name)
     return CalendarOut(
         timezone=uow.settings.timezone,
         date=date,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from booking_core import (
+    PartRequest,
     Requester,
     cancel_appointment,
     create_appointment,
@@ -64,12 +65,22 @@ def create_booking(
     idempotency_key: IdempotencyKey = None,
 ) -> CreatedBookingOut:
     """Books `start` for the service, with `provider_id` or the free provider with the fewest
-    bookings that day. With the admin token the booking's source is `admin` and the minimum
-    notice and working hours do not apply (walk-ins). A taken slot answers 409
-    `slot_unavailable` with up to 3 `alternatives`."""
+    bookings that day. With `services` instead of `service_id`: a visit, its parts back to back
+    from `start`, all booked or none (a 409 says which part failed in `details.part`). With the
+    admin token the booking's source is `admin` and the minimum notice and working hours do not
+    apply (walk-ins). A taken slot answers 409 `slot_unavailable` with up to 3
+    `alternatives`."""
+    services = (
+        None
+        if body.services is None
+        else [
+            PartRequest(service_id=p.service_id, provider_id=p.provider_id) for p in body.services
+        ]
+    )
     result = create_appointment(
         uow,
         service_id=body.service_id,
+        services=services,
         provider_id=body.provider_id,
         start=body.start,
         client_name=body.client.name,
@@ -118,12 +129,14 @@ def reschedule_booking(
     is_admin: PublicWriteCaller,
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
-    """The old time is freed and the new one taken in one transaction."""
+    """The old time is freed and the new one taken in one transaction. A visit moves whole:
+    its parts keep their order and providers, unless `parts` names other providers."""
     result = reschedule_appointment(
         uow,
         appointment_id=body.appointment_id,
         new_start=body.new_start,
         provider_id=body.provider_id,
+        part_providers=None if body.parts is None else [p.provider_id for p in body.parts],
         requester=_requester(is_admin, body.manage_token),
         idempotency_key=idempotency_key,
     )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from http_api.deps import SettingsDep, UowDep
 from http_api.errors import INPUT_ERRORS, READ_ERRORS, error_responses
 from http_api.schemas import (
+    MAX_LISTED_SERVICES,
     AvailabilityOut,
     BusinessOut,
     DayHoursOut,
@@ -103,21 +104,33 @@ def get_providers(
 @router.get(
     "/availability",
     response_model=AvailabilityOut,
+    response_model_exclude_unset=True,
     responses=error_responses(404, *INPUT_ERRORS),
-    summary="Free start times for a service over business-local dates",
+    summary="Free start times for a service (or a visit of several) over business-local dates",
 )
 def get_availability(
     uow: UowDep,
-    service_id: Annotated[Id, Query(examples=[2])],
+    service_id: Annotated[
+        list[Id],
+        Query(
+            min_length=1,
+            max_length=MAX_LISTED_SERVICES,
+            description="The service. Repeated (`service_id=2&service_id=4`): a visit of these "
+            "services back to back, in this order.",
+            examples=[[2]],
+        ),
+    ],
     date: Annotated[LocalDate, Query(description="First local date, YYYY-MM-DD.")],
     days: Annotated[int, Query(ge=1, le=MAX_AVAILABILITY_DAYS)] = 1,
     provider_id: Annotated[Id | None, Query(description="Omit for every provider.")] = None,
 ) -> AvailabilityOut:
     """Slots sorted by start then provider, times with the business offset. Without
-    `provider_id`, every active provider who offers the service."""
+    `provider_id`, every active provider who offers the service. For a visit, the starts at
+    which the whole visit fits: `end` is the visit's, `provider_id` the first part's, and
+    `parts` gives each part's service, provider and times."""
     slots = find_available_slots(
         uow,
-        service_id=service_id,
+        service_id=service_id[0] if len(service_id) == 1 else service_id,
         start_date=date,
         end_date=date + timedelta(days=days - 1),
         provider_id=provider_id,

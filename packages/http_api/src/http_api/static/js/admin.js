@@ -1,14 +1,18 @@
-// The provider calendar, /admin: day and week views with a column per provider, appointments at
-// their business-local times, and a dialog to cancel or move one.
+// The provider calendar, /admin: day and week views with a column per provider (or, "By
+// resource", per room and device), appointments at their business-local times, and a dialog to
+// cancel or move one. A visit of several services is drawn as one block per part, linked by a
+// shared colour and a "1/2", "2/2" label; any of its blocks opens the visit.
+// A second page, "Rooms & devices" (?page=resources), manages resources, their time off and the
+// rooms/devices each service needs.
 //
 // The admin token lives in sessionStorage only (gone when the browser session ends); the view
-// (date, day/week, provider, cancelled on/off) lives in the URL so a refresh or a shared link
+// (date, day/week, by provider/resource, provider, cancelled on/off) lives in the URL so a refresh or a shared link
 // shows the same view. The calendar polls the API so web and AI bookings appear by themselves.
 
 import { api, ApiError, describeError, newKey } from "./api.js";
 import { addDays, dayLabels, isDate, mondayOf, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
-import { announce, focus, h, messageBox, telLink } from "./dom.js";
+import { announce, focus, h, messageBox, partsList, partsOf, resourcesText, telLink, whoText } from "./dom.js";
 import { store } from "./store.js";
 
 const TOKEN_KEY = "admin.token";
@@ -17,6 +21,9 @@ const TOP_PAD = 10; // room above the first hour label
 const SOURCE_LABELS = { web: "Web", ai: "AI", admin: "Admin" };
 const SOURCE_LONG = { web: "the website", ai: "the AI receptionist", admin: "the front desk (admin)" };
 const STATUS_LABELS = { booked: "Booked", cancelled: "Cancelled", completed: "Completed", no_show: "No-show" };
+const KIND_LABELS = { room: "Room", device: "Device" };
+// Outline colours that tell the visits on screen apart (the parts of one visit share one).
+const VISIT_COLOURS = ["#1a5fb4", "#c64600", "#26a269", "#9141ac", "#a51d2d", "#0f7b8a", "#865e3c", "#5e5c64"];
 
 const app = document.getElementById("app");
 const dialog = document.getElementById("appointment-dialog");
@@ -25,8 +32,9 @@ const dialogBody = document.getElementById("dialog-body");
 let business = null;
 let clock = null;
 let token = store.get(TOKEN_KEY);
-const view = { date: null, mode: "day", provider: "all", showCancelled: true };
+const view = { date: null, mode: "day", by: "provider", provider: "all", showCancelled: true, page: "calendar" };
 let calendar = null; // the last calendar response
+let resources = null; // GET /api/admin/resources (the columns of the by-resource view)
 let lastJson = "";
 let pollTimer = null;
 let pollInFlight = false;
@@ -47,12 +55,16 @@ function readUrl() {
   const provider = query.get("provider");
   view.provider = provider && /^\d+$/.test(provider) ? Number(provider) : "all";
   view.showCancelled = query.get("cancelled") !== "hide";
+  view.by = query.get("by") === "resource" ? "resource" : "provider";
+  view.page = query.get("page") === "resources" ? "resources" : "calendar";
 }
 
 function saveUrl() {
   const query = new URLSearchParams({ date: view.date, view: view.mode });
+  if (view.by === "resource") query.set("by", "resource");
   if (view.provider !== "all") query.set("provider", view.provider);
   if (!view.showCancelled) query.set("cancelled", "hide");
+  if (view.page === "resources") query.set("page", "resources");
   history.replaceState(null, "", `${location.pathname}?${query}`);
 }
 
@@ -138,11 +150,54 @@ function signOut(message = null) {
 // ---------------------------------------------------------------- calendar shell
 function startCalendar() {
   readUrl();
+  showPage(view.page);
+}
+
+/** The header: the two admin pages and sign-out. */
+function headerActions() {
+  const pageButton = (page, label) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        "data-page": page,
+        "aria-current": view.page === page ? "page" : null,
+        onclick: () => {
+          if (view.page !== page) showPage(page);
+        },
+      },
+      label,
+    );
   document
     .getElementById("header-actions")
     .replaceChildren(
-      h("button", { type: "button", class: "secondary", onclick: () => signOut() }, "Sign out"),
+      h(
+        "span",
+        { class: "header-nav" },
+        pageButton("calendar", "Calendar"),
+        pageButton("resources", "Rooms & devices"),
+        h("button", { type: "button", class: "secondary", onclick: () => signOut() }, "Sign out"),
+      ),
     );
+}
+
+function showPage(page) {
+  view.page = page;
+  saveUrl();
+  headerActions();
+  if (page === "resources") {
+    stopPolling();
+    openResourcesPage();
+    return;
+  }
+  calendar = null;
+  lastJson = "";
+  drawCalendar.viewKey = null;
+  showCalendar();
+}
+
+function showCalendar() {
   app.replaceChildren(
     h("h1", { id: "calendar-title", tabindex: "-1" }, "Provider calendar"),
     toolbar(),
@@ -191,6 +246,18 @@ function toolbar() {
       },
       label,
     );
+  const byButton = (by, label) =>
+    h(
+      "button",
+      {
+        type: "button",
+        "data-by": by,
+        "data-testid": `by-${by}`,
+        "aria-pressed": String(view.by === by),
+        onclick: () => setView({ by }),
+      },
+      label,
+    );
   return h(
     "div",
     { class: "toolbar", role: "group", "aria-label": "Calendar view" },
@@ -230,6 +297,12 @@ function toolbar() {
       modeButton("day", "Day"),
       modeButton("week", "Week"),
     ),
+    h(
+      "div",
+      { class: "group segmented", role: "group", "aria-label": "Columns" },
+      byButton("provider", "By provider"),
+      byButton("resource", "By resource"),
+    ),
     h("div", {}, h("label", { for: "view-provider" }, "Provider"), providerSelect),
     h(
       "label",
@@ -252,12 +325,15 @@ function toolbar() {
 
 function setView(changes) {
   document.getElementById("calendar-notice")?.replaceChildren();
-  const needsData = "date" in changes || "mode" in changes;
+  const needsData = "date" in changes || "mode" in changes || ("by" in changes && changes.by === "resource" && !resources);
   Object.assign(view, changes);
   saveUrl();
   document.getElementById("view-date").value = view.date;
   for (const button of document.querySelectorAll("[data-mode]")) {
     button.setAttribute("aria-pressed", String(button.dataset.mode === view.mode));
+  }
+  for (const button of document.querySelectorAll("[data-by]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.by === view.by));
   }
   if (needsData) {
     calendar = null;
@@ -287,13 +363,16 @@ async function refresh({ reason }) {
   const { first, days } = range();
   pollInFlight = true;
   try {
-    const data = await api(`/api/admin/calendar?date=${first}&days=${days}`, {
-      headers: authHeaders(),
-    });
+    const [data, resourceData] = await Promise.all([
+      api(`/api/admin/calendar?date=${first}&days=${days}`, { headers: authHeaders() }),
+      // The by-resource view's columns (polled with it, so a new room shows up by itself).
+      view.by === "resource" ? api("/api/admin/resources", { headers: authHeaders() }) : Promise.resolve(null),
+    ]);
     if (generation !== loadGeneration) return;
     document.getElementById("calendar-messages")?.replaceChildren();
     lastRefreshed = new Date();
-    const json = JSON.stringify(data);
+    if (resourceData) resources = resourceData.resources || [];
+    const json = JSON.stringify([data, view.by === "resource" ? resources : null]);
     if (json !== lastJson) {
       const first = !calendar;
       calendar = data;
@@ -330,7 +409,7 @@ async function refresh({ reason }) {
 function startPolling() {
   stopPolling();
   pollTimer = setInterval(() => {
-    if (document.hidden || pollInFlight || !token) return;
+    if (document.hidden || pollInFlight || !token || view.page !== "calendar") return;
     refresh({ reason: "poll" });
   }, pollMs());
 }
@@ -341,7 +420,7 @@ function stopPolling() {
 }
 
 document.addEventListener("visibilitychange", () => {
-  if (!document.hidden && token && calendar) refresh({ reason: "poll" });
+  if (!document.hidden && token && calendar && view.page === "calendar") refresh({ reason: "poll" });
 });
 
 // ---------------------------------------------------------------- drawing
@@ -349,8 +428,45 @@ function visibleAppointments() {
   return calendar.appointments.filter(
     (a) =>
       (view.showCancelled || a.status !== "cancelled") &&
-      (view.provider === "all" || a.provider_id === view.provider),
+      (view.provider === "all" || partsOf(a).some((part) => part.provider_id === view.provider)),
   );
+}
+
+/** The columns of one day: providers, or rooms then devices (by-resource view). */
+function columnSubjects(appointments) {
+  if (view.by !== "resource") {
+    return calendar.providers
+      .filter((p) => view.provider === "all" || p.id === view.provider)
+      .map((p) => ({ key: `p${p.id}`, id: p.id, name: p.name, kind: "provider" }));
+  }
+  // Active rooms and devices, and any inactive one still holding a part shown here.
+  const used = new Set(appointments.flatMap((a) => partsOf(a).flatMap((part) => (part.resources || []).map((r) => r.id))));
+  const known = (resources || []).filter((r) => r.active || used.has(r.id));
+  for (const a of appointments) {
+    for (const part of partsOf(a)) {
+      for (const r of part.resources || []) {
+        if (!known.some((k) => k.id === r.id)) known.push({ ...r, active: false });
+      }
+    }
+  }
+  const rank = (r) => (r.kind === "room" ? 0 : 1);
+  return known
+    .map((r, index) => ({ r, index }))
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.index - b.index)
+    .map(({ r }) => ({ key: `r${r.id}`, id: r.id, name: r.name, kind: r.kind, active: r.active }));
+}
+
+/** The column keys a part is drawn in: its provider's, or each of its rooms/devices. */
+function partColumns(part) {
+  if (view.by === "resource") return (part.resources || []).map((r) => `r${r.id}`);
+  if (view.provider !== "all" && part.provider_id !== view.provider) return [];
+  return [`p${part.provider_id}`];
+}
+
+function visitColour(id) {
+  let hash = 0;
+  for (const char of String(id)) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return VISIT_COLOURS[hash % VISIT_COLOURS.length];
 }
 
 function parseHHMM(text) {
@@ -405,10 +521,12 @@ function drawCalendar() {
   const area = document.getElementById("calendar-area");
   if (!area || !calendar) return;
   const focusedId = document.activeElement?.dataset?.appointmentId;
+  const focusedPart = document.activeElement?.dataset?.partIndex;
   const { first, days } = range();
   const dates = Array.from({ length: days }, (_, i) => addDays(first, i));
-  const providers = calendar.providers.filter((p) => view.provider === "all" || p.id === view.provider);
   const appointments = visibleAppointments();
+  const providers = columnSubjects(appointments);
+  const byResource = view.by === "resource";
   const { low, high } = minuteRange(appointments);
   const height = (high - low) * PX_PER_MINUTE + 2 * TOP_PAD;
   const week = view.mode === "week";
@@ -416,9 +534,10 @@ function drawCalendar() {
   const columnCount = Math.max(1, providers.length) * dates.length;
 
   const grid = h("div", {
-    class: "calendar",
+    class: `calendar${byResource ? " by-resource" : ""}`,
     "data-testid": "calendar",
     "data-view": view.mode,
+    "data-by": view.by,
     style: {
       gridTemplateColumns: `3.75rem repeat(${columnCount}, ${columnWidth})`,
       gridTemplateRows: week ? `auto auto ${height}px` : `auto ${height}px`,
@@ -456,23 +575,26 @@ function drawCalendar() {
       );
     }
     providers.forEach((provider, index) => {
+      const kindLabel = KIND_LABELS[provider.kind];
       grid.append(
         h(
           "div",
           {
-            class: `cal-head${index === 0 && week ? " day-head" : ""}`,
-            title: provider.name,
+            class: `cal-head${index === 0 && week ? " day-head" : ""}${byResource ? ` kind-${provider.kind}` : ""}`,
+            title: kindLabel ? `${provider.name} (${kindLabel.toLowerCase()}${provider.active === false ? ", inactive" : ""})` : provider.name,
             style: { gridRow: String(headRows), gridColumn: String(column) },
           },
           provider.name,
+          kindLabel && !week ? h("span", { class: "head-kind" }, ` · ${kindLabel}`) : null,
         ),
       );
       const body = h("div", {
         class: `cal-col${index === 0 ? " first-of-day" : ""}`,
         role: "group",
-        "aria-label": `${provider.name}, ${labels.long}`,
+        "aria-label": `${provider.name}${kindLabel ? ` (${kindLabel.toLowerCase()})` : ""}, ${labels.long}`,
         "data-date": date,
-        "data-provider-id": provider.id,
+        "data-provider-id": byResource ? null : provider.id,
+        "data-resource-id": byResource ? provider.id : null,
         style: { gridRow: String(headRows + 1), gridColumn: String(column) },
       });
       for (let minute = low; minute < high; minute += 30) {
@@ -483,34 +605,61 @@ function drawCalendar() {
           }),
         );
       }
-      columns.set(`${date}|${provider.id}`, { node: body, items: [] });
+      columns.set(`${date}|${provider.key}`, { node: body, items: [] });
       grid.append(body);
       column += 1;
     });
   }
 
+  // One block per part, in its provider's column (or in each of its rooms'/devices' columns).
+  let drawn = 0;
   for (const appointment of appointments) {
-    const target = columns.get(`${clock.localDate(appointment.start)}|${appointment.provider_id}`);
-    if (!target) continue;
-    const start = clock.localMinutes(appointment.start);
-    const sameDay = clock.localDate(appointment.end) === clock.localDate(appointment.start);
-    const end = sameDay ? clock.localMinutes(appointment.end) : high;
-    target.items.push({
-      appointment,
-      top: (start - low) * PX_PER_MINUTE + TOP_PAD,
-      bottom: (Math.max(end, start + 15) - low) * PX_PER_MINUTE + TOP_PAD,
+    const parts = partsOf(appointment);
+    parts.forEach((part, index) => {
+      for (const key of partColumns(part)) {
+        const target = columns.get(`${clock.localDate(part.start)}|${key}`);
+        if (!target) continue;
+        const start = clock.localMinutes(part.start);
+        const sameDay = clock.localDate(part.end) === clock.localDate(part.start);
+        const end = sameDay ? clock.localMinutes(part.end) : high;
+        target.items.push({
+          appointment,
+          part,
+          index,
+          count: parts.length,
+          top: (start - low) * PX_PER_MINUTE + TOP_PAD,
+          bottom: (Math.max(end, start + 15) - low) * PX_PER_MINUTE + TOP_PAD,
+        });
+        drawn += 1;
+      }
     });
   }
   for (const { node, items } of columns.values()) {
     assignLanes(items);
     for (const item of items) node.append(block(item, week));
   }
-  if (!appointments.length) {
+  if (byResource && !providers.length) {
+    grid.append(
+      h(
+        "p",
+        { class: "cal-empty", style: { gridRow: String(headRows + 1), gridColumn: `2 / span ${columnCount}` } },
+        "No rooms or devices yet: add them under Rooms & devices.",
+      ),
+    );
+  } else if (!appointments.length) {
     grid.append(
       h(
         "p",
         { class: "cal-empty", style: { gridRow: String(headRows + 1), gridColumn: `2 / span ${columnCount}` } },
         week ? "No appointments this week." : "No appointments on this day.",
+      ),
+    );
+  } else if (byResource && !drawn) {
+    grid.append(
+      h(
+        "p",
+        { class: "cal-empty", style: { gridRow: String(headRows + 1), gridColumn: `2 / span ${columnCount}` } },
+        week ? "No appointment uses a room or device this week." : "No appointment uses a room or device on this day.",
       ),
     );
   }
@@ -520,7 +669,7 @@ function drawCalendar() {
   // A poll redraws the same view: keep where the user scrolled. A new view in week mode scrolls
   // sideways to the chosen day (a week of provider columns is wider than most screens).
   const previous = area.querySelector(".calendar-scroll");
-  const viewKey = `${view.mode}|${view.date}|${view.provider}`;
+  const viewKey = `${view.mode}|${view.date}|${view.provider}|${view.by}`;
   const keep = previous && drawCalendar.viewKey === viewKey;
   const scroller = h(
     "div",
@@ -538,23 +687,32 @@ function drawCalendar() {
   }
   drawCalendar.viewKey = viewKey;
   if (focusedId) {
-    const again = area.querySelector(`[data-appointment-id="${CSS.escape(focusedId)}"]`);
+    const selector = `[data-appointment-id="${CSS.escape(focusedId)}"]`;
+    const again =
+      (focusedPart !== undefined && area.querySelector(`${selector}[data-part-index="${CSS.escape(focusedPart)}"]`)) ||
+      area.querySelector(selector);
     if (again) again.focus();
   }
 }
 
-function block({ appointment: a, top, bottom, lane, lanes }, compact) {
+function block({ appointment: a, part, index, count, top, bottom, lane, lanes }, compact) {
   const source = SOURCE_LABELS[a.source] || a.source;
+  const visit = count > 1;
+  const rooms = resourcesText(part.resources);
   const label =
-    `${clock.range(a.start, a.end)}, ${a.service_name}, ${a.client.name}, with ${a.provider_name}, ` +
+    `${clock.range(part.start, part.end)}, ${part.service_name}, ${a.client.name}, with ${part.provider_name}, ` +
+    (visit ? `part ${index + 1} of ${count} of a visit (${clock.range(a.start, a.end)}), ` : "") +
+    (rooms ? `in ${rooms}, ` : "") +
     `booked via ${SOURCE_LONG[a.source] || a.source}, ${STATUS_LABELS[a.status] || a.status}`;
   const node = h(
     "button",
     {
       type: "button",
-      class: `appt source-${a.source} status-${a.status}`,
+      class: `appt source-${a.source} status-${a.status}${visit ? " visit-part" : ""}`,
       "data-testid": "appointment",
       "data-appointment-id": a.id,
+      "data-part-index": index,
+      "data-parts": count,
       "data-status": a.status,
       "data-source": a.source,
       "aria-label": label,
@@ -566,25 +724,49 @@ function block({ appointment: a, top, bottom, lane, lanes }, compact) {
         width: `calc(${100 / lanes}% - 4px)`,
       },
       onclick: (event) => openAppointment(a, event.currentTarget),
+      // The parts of one visit light up together.
+      onmouseenter: () => linkParts(a.id, true),
+      onmouseleave: () => linkParts(a.id, false),
+      onfocus: () => linkParts(a.id, true),
+      onblur: () => linkParts(a.id, false),
     },
     h(
       "span",
       { class: "appt-line" },
       h("span", { class: `badge source-${a.source}`, "data-testid": "source-badge" }, source),
       " ",
+      visit
+        ? [h("span", { class: "visit-label", "data-testid": "part-label" }, `${index + 1}/${count}`), " "]
+        : null,
       h(
         "span",
         { class: "appt-time" },
-        compact ? clock.time(a.start) : `${clock.time(a.start)}–${clock.time(a.end)}`,
+        compact ? clock.time(part.start) : `${clock.time(part.start)}–${clock.time(part.end)}`,
       ),
     ),
-    h("span", { class: "appt-line", "data-testid": "appt-service" }, a.service_name),
+    h("span", { class: "appt-line", "data-testid": "appt-service" }, part.service_name),
     h("span", { class: "appt-line", "data-testid": "appt-client" }, a.client.name),
+    view.by === "resource"
+      ? h("span", { class: "appt-line appt-provider", "data-testid": "appt-provider" }, part.provider_name)
+      : null,
+    view.by !== "resource" && rooms
+      ? h("span", { class: "appt-line appt-rooms", "data-testid": "appt-rooms" }, rooms)
+      : null,
     a.status !== "booked"
       ? h("span", { class: "appt-line appt-status" }, STATUS_LABELS[a.status] || a.status)
       : null,
   );
+  if (visit) {
+    node.dataset.visit = a.id;
+    node.style.setProperty("--visit-colour", visitColour(a.id));
+  }
   return node;
+}
+
+function linkParts(id, on) {
+  for (const node of document.querySelectorAll(`.appt.visit-part[data-appointment-id="${CSS.escape(id)}"]`)) {
+    node.classList.toggle("linked", on);
+  }
 }
 
 // ---------------------------------------------------------------- appointment dialog
@@ -602,7 +784,21 @@ dialog.addEventListener("close", () => {
   else focus(document.getElementById("view-title"));
 });
 
+/** "Botox" or "Botox + Dermal Filler". */
+function serviceNames(a) {
+  return partsOf(a)
+    .map((part) => part.service_name)
+    .join(" + ");
+}
+
+function isVisit(a) {
+  return partsOf(a).length > 1;
+}
+
 function renderDialog(a, panel) {
+  const parts = partsOf(a);
+  const visit = parts.length > 1;
+  const rooms = resourcesText(parts.flatMap((part) => part.resources || []));
   const closeButton = h(
     "button",
     { type: "button", class: "secondary", "aria-label": "Close", onclick: () => dialog.close() },
@@ -612,7 +808,7 @@ function renderDialog(a, panel) {
     h(
       "div",
       { class: "dialog-head" },
-      h("h2", { id: "dialog-title", tabindex: "-1" }, `${a.service_name} — ${a.client.name}`),
+      h("h2", { id: "dialog-title", tabindex: "-1" }, `${serviceNames(a)} — ${a.client.name}`),
       closeButton,
     ),
     h(
@@ -628,10 +824,14 @@ function renderDialog(a, panel) {
       { class: "summary", "data-testid": "dialog-details" },
       h("dt", {}, "When"),
       h("dd", { "data-testid": "dialog-when" }, `${clock.longDate(a.start)}, ${clock.range(a.start, a.end)}`),
-      h("dt", {}, "Provider"),
-      h("dd", { "data-testid": "dialog-provider" }, a.provider_name),
-      h("dt", {}, "Service"),
-      h("dd", {}, a.service_name),
+      h("dt", {}, visit ? "Providers" : "Provider"),
+      h("dd", { "data-testid": "dialog-provider" }, [...new Set(parts.map((part) => part.provider_name))].join(", ")),
+      h("dt", {}, visit ? "Services" : "Service"),
+      h("dd", { "data-testid": "dialog-service" }, serviceNames(a)),
+      visit ? [h("dt", {}, "Visit"), h("dd", {}, partsList(parts, clock, "dialog"))] : null,
+      !visit && rooms
+        ? [h("dt", {}, "Room & equipment"), h("dd", { "data-testid": "dialog-rooms" }, rooms)]
+        : null,
       h("dt", {}, "Client"),
       h("dd", {}, a.client.name),
       h("dt", {}, "Phone"),
@@ -741,7 +941,7 @@ function statusButton(a, status, label) {
               headers: authHeaders(),
               body: { status },
             }),
-          (updated) => `${updated.service_name} for ${updated.client.name} marked ${STATUS_LABELS[status].toLowerCase()}.`,
+          (updated) => `${serviceNames(updated)} for ${updated.client.name} marked ${STATUS_LABELS[status].toLowerCase()}.`,
         );
         if (failure) renderDialog(a, { mode: "view", message: failure });
       },
@@ -771,7 +971,7 @@ function cancelConfirm(a) {
               body: { appointment_id: a.id },
             }),
           (updated) =>
-            `Cancelled ${updated.service_name} for ${updated.client.name} (${clock.when(updated.start)}). The time is free again.`,
+            `Cancelled ${serviceNames(updated)} for ${updated.client.name} (${clock.when(updated.start)}). The time is free again.`,
         );
         if (failure) {
           renderDialog(a, { mode: "cancel", message: failure });
@@ -823,11 +1023,14 @@ function movePanel(a, panel) {
     },
   });
   container.append(
-    h("h3", { id: "move-title", tabindex: "-1" }, "Move to a free time"),
+    h("h3", { id: "move-title", tabindex: "-1" }, isVisit(a) ? "Move the whole visit to a free time" : "Move to a free time"),
+    isVisit(a)
+      ? h("p", { "data-testid": "move-visit-note" }, `Every part moves together and keeps its provider: ${whoText(a)}.`)
+      : null,
     h(
       "div",
       { class: "toolbar" },
-      h("div", {}, h("label", { for: "move-provider" }, "Provider"), providerSelect),
+      isVisit(a) ? null : h("div", {}, h("label", { for: "move-provider" }, "Provider"), providerSelect),
       h("div", {}, h("label", { for: "move-date" }, "Date"), dateInput),
     ),
     slotsArea,
@@ -852,7 +1055,39 @@ function movePanel(a, panel) {
   return container;
 }
 
+/** Free starts for the whole visit on a date where every part keeps its provider. */
+async function visitMoveSlots(a, date) {
+  const parts = partsOf(a);
+  const query = new URLSearchParams();
+  for (const part of parts) query.append("service_id", part.service_id);
+  query.set("date", date);
+  query.set("days", 1);
+  // provider_id of a visit means "this provider for every part".
+  if (parts.every((part) => part.provider_id === parts[0].provider_id)) {
+    query.set("provider_id", parts[0].provider_id);
+  }
+  const availability = await api(`/api/availability?${query}`);
+  const seen = new Set();
+  return (availability.slots || []).filter((slot) => {
+    const slotParts = partsOf(slot);
+    const same =
+      slotParts.length === parts.length && slotParts.every((part, i) => part.provider_id === parts[i].provider_id);
+    if (!same || seen.has(slot.start)) return false;
+    seen.add(slot.start);
+    return true;
+  });
+}
+
 async function fillMovePanel(a, panel, providerSelect, slotsArea) {
+  if (isVisit(a)) {
+    try {
+      const slots = await visitMoveSlots(a, panel.date);
+      fillMoveSlots(a, panel, slotsArea, slots, []);
+    } catch (error) {
+      moveLoadFailure(a, panel, slotsArea, error);
+    }
+    return;
+  }
   try {
     const [providerData, availability] = await Promise.all([
       api(`/api/providers?service_id=${encodeURIComponent(a.service_id)}`),
@@ -870,57 +1105,70 @@ async function fillMovePanel(a, panel, providerSelect, slotsArea) {
     providerSelect.replaceChildren(
       ...providers.map((p) => h("option", { value: p.id, selected: p.id === panel.providerId }, p.name)),
     );
-    const slots = availability.slots || [];
-    if (panel.start) {
-      slotsArea.replaceChildren(moveConfirm(a, panel, providers));
-      return;
-    }
-    slotsArea.replaceChildren(
-      h("p", {}, `Free times on ${dayLabels(panel.date).long} (${clock.zoneName(`${panel.date}T12:00:00Z`)}):`),
-      slots.length
-        ? h(
-            "ul",
-            { class: "times", "aria-label": "Free times" },
-            slots.map((slot) =>
+    fillMoveSlots(a, panel, slotsArea, availability.slots || [], providers);
+  } catch (error) {
+    moveLoadFailure(a, panel, slotsArea, error);
+  }
+}
+
+function fillMoveSlots(a, panel, slotsArea, slots, providers) {
+  if (panel.start) {
+    slotsArea.replaceChildren(moveConfirm(a, panel, providers));
+    return;
+  }
+  slotsArea.replaceChildren(
+    h("p", {}, `Free times on ${dayLabels(panel.date).long} (${clock.zoneName(`${panel.date}T12:00:00Z`)}):`),
+    slots.length
+      ? h(
+          "ul",
+          { class: "times", "aria-label": "Free times" },
+          slots.map((slot) =>
+            h(
+              "li",
+              {},
               h(
-                "li",
-                {},
-                h(
-                  "button",
-                  {
-                    type: "button",
-                    class: "time-button",
-                    "data-testid": "move-slot",
-                    "data-start": slot.start,
-                    "aria-label": clock.timeWithZone(slot.start),
-                    onclick: () => {
-                      renderDialog(a, { ...panel, start: slot.start, message: null });
-                      focus(dialogBody.querySelector("[data-testid=confirm-move]") || dialogBody.querySelector("#move-title"));
-                    },
+                "button",
+                {
+                  type: "button",
+                  class: "time-button",
+                  "data-testid": "move-slot",
+                  "data-start": slot.start,
+                  "aria-label": clock.timeWithZone(slot.start),
+                  onclick: () => {
+                    renderDialog(a, { ...panel, start: slot.start, message: null });
+                    focus(dialogBody.querySelector("[data-testid=confirm-move]") || dialogBody.querySelector("#move-title"));
                   },
-                  clock.time(slot.start),
-                ),
+                },
+                clock.time(slot.start),
               ),
             ),
-          )
-        : h("p", {}, "No free times that day for this provider. Try another date or provider."),
-    );
-    if (panel.focusSlots) focus(slotsArea.querySelector("button"));
-  } catch (error) {
-    const words = describeError(error);
-    slotsArea.replaceChildren(
-      messageBox(
-        "error",
-        words.title,
-        words.text,
-        h(
-          "div",
-          { class: "actions" },
-          h("button", { type: "button", onclick: () => renderDialog(a, { ...panel }) }, "Try again"),
+          ),
+        )
+      : h(
+          "p",
+          {},
+          isVisit(a)
+            ? "No free times that day for this visit with the same providers. Try another date."
+            : "No free times that day for this provider. Try another date or provider.",
         ),
+  );
+  if (panel.focusSlots) focus(slotsArea.querySelector("button"));
+}
+
+function moveLoadFailure(a, panel, slotsArea, error) {
+  const words = describeError(error);
+  slotsArea.replaceChildren(
+    messageBox(
+      "error",
+      words.title,
+      words.text,
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", onclick: () => renderDialog(a, { ...panel }) }, "Try again"),
       ),
-    );
-  }
+    ),
+  );
 }
 
 function moveConfirm(a, panel, providers) {
@@ -937,7 +1185,8 @@ function moveConfirm(a, panel, providers) {
         status.textContent = "Moving…";
         status.classList.add("loading");
         const body = { appointment_id: a.id, new_start: panel.start };
-        if (panel.providerId !== a.provider_id) body.provider_id = panel.providerId;
+        // A visit keeps every part's provider: no provider_id is sent for it.
+        if (!isVisit(a) && panel.providerId !== a.provider_id) body.provider_id = panel.providerId;
         const failure = await act(
           a,
           () =>
@@ -947,7 +1196,7 @@ function moveConfirm(a, panel, providers) {
               body,
             }),
           (updated) =>
-            `Moved ${updated.service_name} for ${updated.client.name} to ${clock.when(updated.start)} with ${updated.provider_name}.`,
+            `Moved ${serviceNames(updated)} for ${updated.client.name} to ${clock.when(updated.start)} ${whoText(updated)}.`,
         );
         if (failure) {
           // A lost answer keeps the key so "Confirm" again cannot move twice; a refusal starts over.
@@ -970,7 +1219,9 @@ function moveConfirm(a, panel, providers) {
     h(
       "p",
       {},
-      `Move to ${clock.longDate(panel.start)}, ${clock.timeWithZone(panel.start)} with ${provider ? provider.name : a.provider_name}?`,
+      isVisit(a)
+        ? `Move the visit to ${clock.longDate(panel.start)}, ${clock.timeWithZone(panel.start)} (${whoText(a)})?`
+        : `Move to ${clock.longDate(panel.start)}, ${clock.timeWithZone(panel.start)} with ${provider ? provider.name : a.provider_name}?`,
     ),
     h(
       "div",
@@ -987,6 +1238,678 @@ function moveConfirm(a, panel, providers) {
       ),
     ),
     status,
+  );
+}
+
+// ---------------------------------------------------------------- rooms & devices page
+// Resources (rooms and devices), their time off, and what each service needs: groups of
+// alternatives, "one of {Treatment Room 1, Treatment Room 2}" and "the laser device".
+const manage = {
+  resources: [],
+  services: [],
+  renaming: null, // the resource id being renamed
+  timeOffFor: null, // the resource id whose time off is open
+  timeOff: [],
+  serviceId: null,
+  groups: [], // the requirements being edited (saved with "Save requirements")
+  saved: "[]", // JSON of the groups as last loaded or saved
+  messages: { list: null, timeOff: null, requirements: null },
+};
+
+/** Show one message on the page, in the section it is about (older ones go). */
+function say(section, box) {
+  manage.messages = { list: null, timeOff: null, requirements: null, [section]: box };
+}
+
+function adminApi(path, options = {}) {
+  return api(path, { ...options, headers: { ...authHeaders(), ...(options.headers || {}) } });
+}
+
+/** A 401 signs out; true when it did. */
+function signedOut(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    signOut({ title: "Signed out", text: "The admin token is no longer accepted. Please sign in again." });
+    return true;
+  }
+  return false;
+}
+
+function resourceById(id) {
+  return manage.resources.find((r) => r.id === id) || null;
+}
+
+function resourceLabel(r) {
+  return `${r.name} (${(KIND_LABELS[r.kind] || r.kind).toLowerCase()}${r.active ? "" : ", inactive"})`;
+}
+
+/** An error box; for resource_has_future_bookings it lists the bookings in the way. */
+function resourceErrorBox(error, title) {
+  const words = describeError(error, { write: true });
+  const extra = [];
+  const details = (error instanceof ApiError && error.details) || {};
+  if (error instanceof ApiError && error.code === "resource_has_future_bookings") {
+    const list = Array.isArray(details.appointments) ? details.appointments : [];
+    const count = Number.isInteger(details.count) ? details.count : list.length;
+    extra.push(
+      h("p", {}, `${count} upcoming booking${count === 1 ? "" : "s"} in the way:`),
+      h(
+        "ul",
+        { class: "blocking-list", "data-testid": "blocking-appointments" },
+        list.map((b) =>
+          h(
+            "li",
+            { "data-testid": "blocking-appointment", "data-appointment-id": b.id },
+            `${clock.shortDate(b.start)}, ${clock.range(b.start, b.end)} · ${b.service_name || "Appointment"}${b.provider_name ? ` with ${b.provider_name}` : ""}`,
+          ),
+        ),
+      ),
+    );
+  } else if (error instanceof ApiError && error.code === "validation_error" && details.fields) {
+    extra.push(
+      h(
+        "ul",
+        {},
+        Object.entries(details.fields).map(([field, text]) => h("li", {}, `${field}: ${text}`)),
+      ),
+    );
+  }
+  const box = messageBox("error", title || words.title, words.text, ...extra);
+  box.dataset.testid = "resource-error";
+  box.dataset.code = (error && error.code) || (error && error.kind) || "";
+  return box;
+}
+
+function successBox(text) {
+  const box = messageBox("success", "", text);
+  box.dataset.testid = "resource-success";
+  announce(text);
+  return box;
+}
+
+async function openResourcesPage() {
+  const title = h("h1", { id: "resources-title", tabindex: "-1" }, "Rooms & devices");
+  app.replaceChildren(title, h("p", { class: "loading" }, "Loading rooms and devices…"));
+  focus(title);
+  try {
+    const [resourceData, serviceData] = await Promise.all([
+      adminApi("/api/admin/resources"),
+      adminApi("/api/admin/services"),
+    ]);
+    manage.resources = resourceData.resources || [];
+    manage.services = serviceData.services || [];
+    if (!manage.services.some((s) => s.id === manage.serviceId)) {
+      manage.serviceId = manage.services.length ? manage.services[0].id : null;
+    }
+    await loadGroups();
+    if (manage.timeOffFor && resourceById(manage.timeOffFor)) await loadTimeOff(manage.timeOffFor);
+    else manage.timeOffFor = null;
+  } catch (error) {
+    if (signedOut(error)) return;
+    const words = describeError(error);
+    const box = messageBox(
+      "error",
+      "Could not load the rooms and devices",
+      words.text,
+      h("div", { class: "actions" }, h("button", { type: "button", onclick: () => openResourcesPage() }, "Try again")),
+    );
+    box.dataset.testid = "resource-error";
+    app.replaceChildren(title, box);
+    return;
+  }
+  if (view.page !== "resources") return;
+  drawResourcesPage();
+}
+
+async function reloadResources() {
+  const data = await adminApi("/api/admin/resources");
+  manage.resources = data.resources || [];
+}
+
+async function loadGroups() {
+  if (!manage.serviceId) {
+    manage.groups = [];
+    manage.saved = "[]";
+    return;
+  }
+  const data = await adminApi(`/api/admin/services/${encodeURIComponent(manage.serviceId)}/resources`);
+  manage.groups = (data.groups || []).map((group) => [...group]);
+  manage.saved = JSON.stringify(manage.groups);
+}
+
+async function loadTimeOff(resourceId) {
+  const data = await adminApi(`/api/admin/resources/${encodeURIComponent(resourceId)}/time-off`);
+  manage.timeOff = data.time_off || [];
+}
+
+function drawResourcesPage({ focusOn = null } = {}) {
+  if (view.page !== "resources") return;
+  const title = h("h1", { id: "resources-title", tabindex: "-1" }, "Rooms & devices");
+  const parts = [
+    title,
+    h(
+      "p",
+      {},
+      "Rooms and devices are booked like providers: a service that needs them takes one free one of each group, " +
+        "and no two bookings can hold the same one at once. Each is one unit (two laser rooms are two entries).",
+    ),
+    resourceListCard(),
+  ];
+  if (manage.timeOffFor && resourceById(manage.timeOffFor)) parts.push(timeOffCard(resourceById(manage.timeOffFor)));
+  parts.push(requirementsCard());
+  app.replaceChildren(...parts);
+  const target = focusOn && app.querySelector(focusOn);
+  if (target) focus(target);
+}
+
+// ---- the list, add, rename, (de)activate
+function resourceListCard() {
+  const rows = manage.resources.map((r) => resourceRow(r));
+  const nameInput = h("input", { id: "new-resource-name", type: "text", required: true, maxlength: "100", autocomplete: "off" });
+  const kindSelect = h(
+    "select",
+    { id: "new-resource-kind" },
+    h("option", { value: "room" }, "Room"),
+    h("option", { value: "device" }, "Device"),
+  );
+  const status = h("p", { class: "status-line", role: "status" });
+  const form = h(
+    "form",
+    {
+      class: "resource-add",
+      "data-testid": "add-resource",
+      "aria-labelledby": "add-resource-title",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const name = nameInput.value.trim();
+        if (!name) {
+          say("list", messageBox("error", "", "Please enter a name for the room or device."));
+          drawResourcesPage({ focusOn: "#new-resource-name" });
+          return;
+        }
+        const button = form.querySelector("button[type=submit]");
+        button.disabled = true;
+        status.textContent = "Adding…";
+        status.classList.add("loading");
+        try {
+          const data = await adminApi("/api/admin/resources", {
+            method: "POST",
+            body: { name, kind: kindSelect.value },
+          });
+          await reloadResources();
+          const added = data.resource;
+          say("list", successBox(`Added ${added.name} (${(KIND_LABELS[added.kind] || added.kind).toLowerCase()}).`));
+        } catch (error) {
+          if (signedOut(error)) return;
+          say("list", resourceErrorBox(error, "Could not add it"));
+        }
+        drawResourcesPage({ focusOn: "[data-testid=resource-list-card] .message" });
+      },
+    },
+    h("h3", { id: "add-resource-title" }, "Add a room or device"),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("div", { class: "grow" }, h("label", { for: "new-resource-name" }, "Name"), nameInput),
+      h("div", {}, h("label", { for: "new-resource-kind" }, "Kind"), kindSelect),
+      h("button", { type: "submit", "data-testid": "add-resource-submit" }, "Add"),
+    ),
+    h("p", { class: "hint-line" }, "The kind cannot be changed later."),
+    status,
+  );
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "resource-list-title", "data-testid": "resource-list-card" },
+    h("h2", { id: "resource-list-title" }, "Rooms and devices"),
+    manage.messages.list,
+    rows.length
+      ? h("ul", { class: "resource-list", "data-testid": "resource-list" }, rows)
+      : h("p", { "data-testid": "no-resources" }, "No rooms or devices yet."),
+    form,
+  );
+}
+
+function resourceRow(r) {
+  const kind = KIND_LABELS[r.kind] || r.kind;
+  const renaming = manage.renaming === r.id;
+  const row = h("li", {
+    class: `resource-row${r.active ? "" : " inactive"}`,
+    "data-testid": "resource-row",
+    "data-resource-id": r.id,
+    "data-active": String(r.active),
+  });
+  if (renaming) {
+    const input = h("input", { id: `rename-${r.id}`, type: "text", value: r.name, required: true, maxlength: "100" });
+    row.append(
+      h(
+        "form",
+        {
+          class: "toolbar",
+          onsubmit: async (event) => {
+            event.preventDefault();
+            const name = input.value.trim();
+            if (!name) return;
+            await patchResource(r, { name }, `Renamed ${r.name} to ${name}.`, "Could not rename it");
+          },
+        },
+        h("div", { class: "grow" }, h("label", { for: `rename-${r.id}` }, `New name for ${r.name}`), input),
+        h("button", { type: "submit", "data-testid": "save-rename" }, "Save"),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            onclick: () => {
+              manage.renaming = null;
+              drawResourcesPage({ focusOn: `[data-resource-id="${r.id}"] [data-testid=rename]` });
+            },
+          },
+          "Cancel",
+        ),
+      ),
+    );
+    return row;
+  }
+  row.append(
+    h(
+      "div",
+      { class: "resource-main" },
+      h("span", { class: "resource-name", "data-testid": "resource-name" }, r.name),
+      " ",
+      h("span", { class: `pill kind-${r.kind}`, "data-testid": "resource-kind" }, kind),
+      " ",
+      h(
+        "span",
+        { class: `pill ${r.active ? "booked" : "cancelled"}`, "data-testid": "resource-status" },
+        r.active ? "Active" : "Inactive",
+      ),
+    ),
+    h(
+      "div",
+      { class: "actions compact" },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "data-testid": "rename",
+          "aria-label": `Rename ${r.name}`,
+          onclick: () => {
+            manage.renaming = r.id;
+            drawResourcesPage({ focusOn: `#rename-${r.id}` });
+          },
+        },
+        "Rename",
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "data-testid": r.active ? "deactivate" : "activate",
+          "aria-label": `${r.active ? "Deactivate" : "Activate"} ${r.name}`,
+          onclick: (event) => {
+            event.currentTarget.disabled = true;
+            patchResource(
+              r,
+              { active: !r.active },
+              r.active ? `${r.name} is inactive: new bookings no longer use it.` : `${r.name} is active again.`,
+              r.active ? `Could not deactivate ${r.name}` : `Could not activate ${r.name}`,
+            );
+          },
+        },
+        r.active ? "Deactivate" : "Activate",
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "data-testid": "open-time-off",
+          "aria-label": `Time off for ${r.name}`,
+          "aria-pressed": String(manage.timeOffFor === r.id),
+          onclick: async () => {
+            manage.timeOffFor = r.id;
+            say("timeOff", null);
+            try {
+              await loadTimeOff(r.id);
+            } catch (error) {
+              if (signedOut(error)) return;
+              manage.timeOff = [];
+              say("timeOff", resourceErrorBox(error, "Could not load the time off"));
+            }
+            drawResourcesPage({ focusOn: "#time-off-title" });
+          },
+        },
+        "Time off",
+      ),
+    ),
+  );
+  return row;
+}
+
+async function patchResource(r, changes, done, failedTitle) {
+  try {
+    await adminApi(`/api/admin/resources/${encodeURIComponent(r.id)}`, { method: "PATCH", body: changes });
+    await reloadResources();
+    manage.renaming = null;
+    say("list", successBox(done));
+  } catch (error) {
+    if (signedOut(error)) return;
+    say("list", resourceErrorBox(error, failedTitle));
+  }
+  drawResourcesPage({ focusOn: "[data-testid=resource-list-card] .message" });
+}
+
+// ---- time off of one resource
+function timeOffCard(r) {
+  const startInput = h("input", { id: "time-off-start", type: "datetime-local", required: true });
+  const endInput = h("input", { id: "time-off-end", type: "datetime-local", required: true });
+  const reasonInput = h("input", { id: "time-off-reason", type: "text", maxlength: "200" });
+  const status = h("p", { class: "status-line", role: "status" });
+  const form = h(
+    "form",
+    {
+      "data-testid": "add-time-off",
+      "aria-label": `Add time off for ${r.name}`,
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const start = startInput.value;
+        const end = endInput.value;
+        if (!start || !end || end <= start) {
+          say("timeOff", messageBox("error", "", "Please give a start and an end after it."));
+          drawResourcesPage({ focusOn: "[data-testid=time-off-panel] .message" });
+          return;
+        }
+        status.textContent = "Saving…";
+        status.classList.add("loading");
+        try {
+          // Local wall times (no offset): the API reads them in the business time zone.
+          await adminApi(`/api/admin/resources/${encodeURIComponent(r.id)}/time-off`, {
+            method: "POST",
+            body: { start, end, reason: reasonInput.value.trim() },
+          });
+          await loadTimeOff(r.id);
+          say("timeOff", successBox(`Time off added for ${r.name}.`));
+        } catch (error) {
+          if (signedOut(error)) return;
+          say("timeOff", resourceErrorBox(error, "Could not add the time off"));
+        }
+        drawResourcesPage({ focusOn: "[data-testid=time-off-panel] .message" });
+      },
+    },
+    h(
+      "div",
+      { class: "toolbar" },
+      h("div", {}, h("label", { for: "time-off-start" }, "From"), startInput),
+      h("div", {}, h("label", { for: "time-off-end" }, "Until"), endInput),
+      h("div", { class: "grow" }, h("label", { for: "time-off-reason" }, "Reason (optional)"), reasonInput),
+      h("button", { type: "submit", "data-testid": "add-time-off-submit" }, "Add time off"),
+    ),
+    h("p", { class: "hint-line" }, `Times are ${business.timezone} local time.`),
+    status,
+  );
+  const entries = [...manage.timeOff].sort((a, b) => new Date(a.start) - new Date(b.start));
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "time-off-title", "data-testid": "time-off-panel", "data-resource-id": r.id },
+    h("h2", { id: "time-off-title", tabindex: "-1" }, `Time off: ${r.name}`),
+    manage.messages.timeOff,
+    entries.length
+      ? h(
+          "ul",
+          { class: "resource-list" },
+          entries.map((entry) =>
+            h(
+              "li",
+              { class: "resource-row", "data-testid": "time-off-entry", "data-time-off-id": entry.id },
+              h(
+                "div",
+                { class: "resource-main" },
+                clock.localDate(entry.start) === clock.localDate(entry.end)
+                  ? `${clock.longDate(entry.start)}, ${clock.range(entry.start, entry.end)}`
+                  : `${clock.when(entry.start)} → ${clock.when(entry.end)}`,
+                entry.reason ? h("span", { class: "meta" }, ` · ${entry.reason}`) : null,
+              ),
+              h(
+                "div",
+                { class: "actions compact" },
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "secondary",
+                    "data-testid": "delete-time-off",
+                    onclick: async (event) => {
+                      event.currentTarget.disabled = true;
+                      try {
+                        await adminApi(`/api/admin/resource-time-off/${encodeURIComponent(entry.id)}`, { method: "DELETE" });
+                        await loadTimeOff(r.id);
+                        say("timeOff", successBox(`Time off removed for ${r.name}.`));
+                      } catch (error) {
+                        if (signedOut(error)) return;
+                        say("timeOff", resourceErrorBox(error, "Could not remove the time off"));
+                      }
+                      drawResourcesPage({ focusOn: "[data-testid=time-off-panel] .message" });
+                    },
+                  },
+                  "Delete",
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", {}, "No time off."),
+    form,
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          onclick: () => {
+            manage.timeOffFor = null;
+            say("timeOff", null);
+            drawResourcesPage({ focusOn: `[data-resource-id="${r.id}"] [data-testid=open-time-off]` });
+          },
+        },
+        "Close time off",
+      ),
+    ),
+  );
+}
+
+// ---- what each service needs
+function requirementsCard() {
+  const select = h(
+    "select",
+    {
+      id: "requirements-service",
+      onchange: async () => {
+        const wanted = Number(select.value);
+        if (JSON.stringify(manage.groups) !== manage.saved && !window.confirm("Discard the unsaved requirement changes?")) {
+          select.value = String(manage.serviceId);
+          return;
+        }
+        manage.serviceId = wanted;
+        say("requirements", null);
+        try {
+          await loadGroups();
+        } catch (error) {
+          if (signedOut(error)) return;
+          manage.groups = [];
+          manage.saved = "[]";
+          say("requirements", resourceErrorBox(error, "Could not load the requirements"));
+        }
+        drawResourcesPage({ focusOn: "#requirements-service" });
+      },
+    },
+    manage.services.map((s) =>
+      h("option", { value: s.id, selected: s.id === manage.serviceId }, `${s.name}${s.active ? "" : " (inactive)"}`),
+    ),
+  );
+  const service = manage.services.find((s) => s.id === manage.serviceId);
+  const dirty = JSON.stringify(manage.groups) !== manage.saved;
+  const groups = manage.groups.map((group, index) => requirementGroup(group, index));
+  const status = h("p", { class: "status-line", role: "status" });
+  const save = h(
+    "button",
+    {
+      type: "button",
+      "data-testid": "save-requirements",
+      onclick: async () => {
+        const cleaned = manage.groups.filter((group) => group.length);
+        save.disabled = true;
+        status.textContent = "Saving…";
+        status.classList.add("loading");
+        try {
+          const data = await adminApi(`/api/admin/services/${encodeURIComponent(manage.serviceId)}/resources`, {
+            method: "PUT",
+            body: { groups: cleaned },
+          });
+          manage.groups = (data.groups || cleaned).map((group) => [...group]);
+          manage.saved = JSON.stringify(manage.groups);
+          say(
+            "requirements",
+            successBox(
+              `Saved: ${service ? service.name : "the service"} ${requirementsText(manage.groups)}. New bookings follow it; existing ones keep what they reserved.`,
+            ),
+          );
+        } catch (error) {
+          if (signedOut(error)) return;
+          say("requirements", resourceErrorBox(error, "Could not save the requirements"));
+        }
+        drawResourcesPage({ focusOn: "[data-testid=requirements] .message" });
+      },
+    },
+    "Save requirements",
+  );
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "requirements-title", "data-testid": "requirements" },
+    h("h2", { id: "requirements-title" }, "What each service needs"),
+    h(
+      "p",
+      {},
+      "Each requirement is a group of alternatives: a booking takes one free room or device from every group. " +
+        "Clients never choose; the booking shows which one it got.",
+    ),
+    manage.messages.requirements,
+    manage.services.length
+      ? [
+          h("div", { class: "field narrow" }, h("label", { for: "requirements-service" }, "Service"), select),
+          h(
+            "p",
+            { "data-testid": "requirements-summary" },
+            `${service ? service.name : "This service"} ${requirementsText(manage.groups)}${dirty ? " (not saved yet)" : ""}.`,
+          ),
+          groups.length ? h("div", { class: "req-groups" }, groups) : null,
+          h(
+            "div",
+            { class: "actions" },
+            h(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                "data-testid": "add-group",
+                disabled: !manage.resources.length,
+                onclick: () => {
+                  manage.groups.push([]);
+                  drawResourcesPage({ focusOn: `[data-testid=requirement-group]:last-of-type legend` });
+                },
+              },
+              "+ Add a requirement",
+            ),
+            save,
+            dirty
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "secondary",
+                    onclick: () => {
+                      manage.groups = JSON.parse(manage.saved);
+                      say("requirements", null);
+                      drawResourcesPage({ focusOn: "#requirements-service" });
+                    },
+                  },
+                  "Undo changes",
+                )
+              : null,
+          ),
+          status,
+        ]
+      : h("p", {}, "There are no services yet."),
+  );
+}
+
+/** "needs one of Treatment Room 1 or Treatment Room 2, and GentleMax Pro" / "needs no room or device". */
+function requirementsText(groups) {
+  const named = groups
+    .filter((group) => group.length)
+    .map((group) => {
+      const names = group.map((id) => (resourceById(id) || { name: `#${id}` }).name);
+      return names.length > 1 ? `one of ${names.join(" or ")}` : names[0];
+    });
+  return named.length ? `needs ${named.join(", and ")}` : "needs no room or device";
+}
+
+function requirementGroup(group, index) {
+  // Active resources, and any inactive one the group already names.
+  const choices = manage.resources.filter((r) => r.active || group.includes(r.id));
+  const legendId = `req-group-${index}`;
+  return h(
+    "fieldset",
+    { class: "req-group", "data-testid": "requirement-group", "data-group-index": index },
+    h("legend", { id: legendId, tabindex: "-1" }, `Requirement ${index + 1}: one of`),
+    h(
+      "div",
+      { class: "req-choices" },
+      choices.map((r) =>
+        h(
+          "label",
+          { class: "check" },
+          h("input", {
+            type: "checkbox",
+            value: r.id,
+            "data-resource-id": r.id,
+            checked: group.includes(r.id),
+            onchange: (event) => {
+              const list = manage.groups[index];
+              const at = list.indexOf(r.id);
+              if (event.target.checked && at === -1) list.push(r.id);
+              if (!event.target.checked && at !== -1) list.splice(at, 1);
+              const summary = app.querySelector("[data-testid=requirements-summary]");
+              const service = manage.services.find((s) => s.id === manage.serviceId);
+              const dirty = JSON.stringify(manage.groups) !== manage.saved;
+              if (summary) {
+                summary.textContent = `${service ? service.name : "This service"} ${requirementsText(manage.groups)}${dirty ? " (not saved yet)" : ""}.`;
+              }
+            },
+          }),
+          resourceLabel(r),
+        ),
+      ),
+    ),
+    h(
+      "div",
+      { class: "actions compact" },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "data-testid": "remove-group",
+          onclick: () => {
+            manage.groups.splice(index, 1);
+            drawResourcesPage({ focusOn: "[data-testid=add-group]" });
+          },
+        },
+        `Remove requirement ${index + 1}`,
+      ),
+    ),
   );
 }
 

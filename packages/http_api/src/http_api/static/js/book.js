@@ -1,8 +1,10 @@
 // The client booking page: service -> provider -> date and time -> details -> confirmation.
+// After the first service the client may add more services to the visit ("Add another
+// service"): they run back to back, each with its own provider, and are booked in one request.
 //
 // Where things are kept so a refresh loses nothing:
-// - the choices (service, provider, date, start, step) live in the URL query, so the back button
-//   and a refresh both work;
+// - the choices (service(s) in visit order, provider, date, start, the chosen slot's provider per
+//   part, step) live in the URL query, so the back button and a refresh both work;
 // - what the client typed, the current booking attempt (its Idempotency-Key) and any error the
 //   client has not dealt with yet live in sessionStorage (never in the URL: they are personal).
 
@@ -16,7 +18,10 @@ import {
   focus,
   h,
   messageBox,
+  partsList,
+  partsOf,
   telLink,
+  whoText,
 } from "./dom.js";
 import { store } from "./store.js";
 
@@ -34,6 +39,7 @@ const KEY = {
   attempt: "book.attempt",
   error: "book.error",
   result: "book.result",
+  slot: "book.slot",
 };
 // Codes after which the client is best helped by a phone call.
 const CALL_US_CODES = new Set([
@@ -56,7 +62,16 @@ const TIME_CODES = new Set([
 ]);
 
 const app = document.getElementById("app");
-const state = { step: "service", serviceId: null, providerId: null, date: null, start: null };
+// serviceIds: the visit's services in order (one for a plain booking); partProviders: for a visit,
+// the provider of each part of the chosen slot (so exactly that slot is booked).
+const state = {
+  step: "service",
+  serviceIds: [],
+  providerId: null,
+  date: null,
+  start: null,
+  partProviders: [],
+};
 let business = null;
 let clock = null;
 let services = [];
@@ -65,12 +80,21 @@ const providersByService = new Map();
 const slotCache = new Map();
 let submitting = false;
 let renderCount = 0;
+let addingService = false; // the "Add another service" list is open
 
 // ---------------------------------------------------------------- URL <-> state
 function readUrl() {
   const query = new URLSearchParams(location.search);
   const provider = query.get("provider");
-  state.serviceId = Number(query.get("service")) || null;
+  state.serviceIds = [];
+  for (const value of query.getAll("service")) {
+    const id = Number(value);
+    if (Number.isInteger(id) && id > 0 && !state.serviceIds.includes(id)) state.serviceIds.push(id);
+  }
+  state.partProviders = (query.get("parts") || "")
+    .split(",")
+    .map(Number)
+    .filter((id) => Number.isInteger(id) && id > 0);
   state.providerId = provider === "any" ? "any" : Number(provider) || null;
   state.date = isDate(query.get("date")) ? query.get("date") : null;
   state.start = query.get("start") || null;
@@ -79,10 +103,13 @@ function readUrl() {
 
 function currentUrl() {
   const query = new URLSearchParams();
-  if (state.serviceId) query.set("service", state.serviceId);
+  for (const id of state.serviceIds) query.append("service", id);
   if (state.providerId) query.set("provider", state.providerId);
   if (state.date) query.set("date", state.date);
   if (state.start) query.set("start", state.start);
+  if (state.start && isVisit() && state.partProviders.length === state.serviceIds.length) {
+    query.set("parts", state.partProviders.join(","));
+  }
   if (state.step !== "service") query.set("step", state.step);
   const text = query.toString();
   return location.pathname + (text ? `?${text}` : "");
@@ -94,10 +121,40 @@ function saveUrl({ push = false } = {}) {
   history[push ? "pushState" : "replaceState"](null, "", url);
 }
 
+/** The visit's services (known ones only), in visit order. */
+function visitServices() {
+  return state.serviceIds.map((id) => services.find((s) => s.id === id)).filter(Boolean);
+}
+
+function isVisit() {
+  return state.serviceIds.length > 1;
+}
+
+/** "Botox" or "Botox + Dermal Filler". */
+function servicesLabel() {
+  return visitServices()
+    .map((s) => s.name)
+    .join(" + ");
+}
+
+function visitMinutes() {
+  return visitServices().reduce((sum, s) => sum + s.duration_minutes, 0);
+}
+
+function visitPrice() {
+  return visitServices().reduce((sum, s) => sum + (s.price_cents || 0), 0);
+}
+
 /** The furthest step the current choices allow (a refresh or a hand-edited URL cannot skip). */
 function reachableStep(wanted) {
   if (wanted === "done" && store.get(KEY.result)) return "done";
-  const service = services.find((s) => s.id === state.serviceId);
+  // A stale link may name a service that is gone: keep the ones still offered.
+  const known = visitServices();
+  if (known.length !== state.serviceIds.length) {
+    state.serviceIds = known.map((s) => s.id);
+    state.partProviders = [];
+  }
+  const service = known.length > 0;
   let reachable = "service";
   if (service) reachable = "provider";
   if (service && state.providerId) reachable = "time";
@@ -168,6 +225,12 @@ function bookingError(error) {
     } else if (TIME_CODES.has(error.code)) {
       stored.action = "time";
     }
+    // A visit: say which treatment the refusal is about.
+    const part = error.details && error.details.part;
+    const chosen = visitServices();
+    if (chosen.length > 1 && Number.isInteger(part) && chosen[part] && error.code !== "slot_unavailable") {
+      stored.text = `${stored.text} (${chosen[part].name}, treatment ${part + 1} of ${chosen.length}.)`;
+    }
     if (error.code === "validation_error") stored.fields = error.details.fields || {};
     stored.callUs = CALL_US_CODES.has(error.code);
   }
@@ -183,22 +246,43 @@ async function loadProviders(serviceId) {
   return providersByService.get(serviceId);
 }
 
+/** Providers who offer every service of the visit (for one service: its providers). */
+async function loadVisitProviders() {
+  const lists = await Promise.all(state.serviceIds.map((id) => loadProviders(id)));
+  const [first = [], ...rest] = lists;
+  return first.filter((p) => rest.every((list) => list.some((q) => q.id === p.id)));
+}
+
+function knownProvider(id) {
+  for (const list of providersByService.values()) {
+    const provider = list.find((p) => p.id === id);
+    if (provider) return provider;
+  }
+  return null;
+}
+
 function slotKey() {
-  return `${state.serviceId}|${state.providerId}`;
+  return `${state.serviceIds.join(",")}|${state.providerId}`;
+}
+
+/** For a visit with one chosen provider: only slots where that provider does every part. */
+function slotFits(slot) {
+  if (state.providerId === "any" || !isVisit()) return true;
+  return partsOf(slot).every((part) => part.provider_id === state.providerId);
 }
 
 async function loadSlots({ fresh = false } = {}) {
   const key = slotKey();
   const cached = slotCache.get(key);
   if (!fresh && cached && Date.now() - cached.at < SLOT_CACHE_MS) return cached.slots;
-  const query = new URLSearchParams({
-    service_id: state.serviceId,
-    date: todayFrom(business.now),
-    days: DAYS_SHOWN,
-  });
+  // A visit repeats service_id in visit order: ?service_id=2&service_id=4.
+  const query = new URLSearchParams();
+  for (const id of state.serviceIds) query.append("service_id", id);
+  query.set("date", todayFrom(business.now));
+  query.set("days", DAYS_SHOWN);
   if (state.providerId !== "any") query.set("provider_id", state.providerId);
   const data = await api(`/api/availability?${query}`);
-  const slots = data.slots || [];
+  const slots = (data.slots || []).filter(slotFits);
   slotCache.set(key, { at: Date.now(), slots });
   return slots;
 }
@@ -308,7 +392,7 @@ function renderService(section, stored) {
             {
               type: "button",
               class: "choice",
-              "aria-pressed": String(service.id === state.serviceId),
+              "aria-pressed": String(service.id === state.serviceIds[0]),
               "data-testid": "service",
               onclick: () => chooseService(service.id),
             },
@@ -327,17 +411,24 @@ function renderService(section, stored) {
 }
 
 async function renderProvider(section, stored, current) {
-  const service = services.find((s) => s.id === state.serviceId);
+  const chosen = visitServices();
+  const visit = chosen.length > 1;
   section.append(
     heading("Choose a provider"),
-    h("p", {}, `For ${service.name} (${formatDuration(service.duration_minutes)}).`),
+    h(
+      "p",
+      { "data-testid": "provider-intro" },
+      visit
+        ? `For your visit: ${servicesLabel()} (${formatDuration(visitMinutes())}, one after the other).`
+        : `For ${chosen[0].name} (${formatDuration(chosen[0].duration_minutes)}).`,
+    ),
   );
   if (stored) section.append(errorBox(stored));
   const status = loadingLine("Loading providers…");
   section.append(status);
   let providers;
   try {
-    providers = await loadProviders(service.id);
+    providers = await loadVisitProviders();
   } catch (error) {
     if (!current()) return;
     status.replaceWith(loadFailure(error, () => render({ focusHeading: true })));
@@ -345,7 +436,13 @@ async function renderProvider(section, stored, current) {
   }
   if (!current()) return;
   const options = [
-    { id: "any", name: "Any available provider", title: "The first free time with anyone" },
+    {
+      id: "any",
+      name: "Any available provider",
+      title: visit
+        ? "The first free time, with whoever is free for each treatment"
+        : "The first free time with anyone",
+    },
     ...providers,
   ];
   status.replaceWith(
@@ -371,7 +468,136 @@ async function renderProvider(section, stored, current) {
         ),
       ),
     ),
+    visit && !providers.length
+      ? h(
+          "p",
+          { class: "hint-line" },
+          "No one provider does all of these treatments, so each is done by a provider who offers it.",
+        )
+      : "",
+    visitEditor(),
     backButton("service", "Back to services"),
+  );
+}
+
+/** The visit's services in order, each removable, and "Add another service". */
+function visitEditor() {
+  const chosen = visitServices();
+  const others = services.filter((s) => !state.serviceIds.includes(s.id));
+  const list = h(
+    "ol",
+    { class: "visit-list", "aria-label": "Services in your visit", "data-testid": "visit-services" },
+    chosen.map((service, index) =>
+      h(
+        "li",
+        { "data-testid": "visit-service", "data-service-id": service.id },
+        h(
+          "span",
+          { class: "visit-name" },
+          h("span", { class: "title" }, service.name),
+          h(
+            "span",
+            { class: "meta" },
+            `${formatDuration(service.duration_minutes)} · ${formatPrice(service.price_cents)}`,
+          ),
+        ),
+        chosen.length > 1
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "secondary small",
+                "data-testid": "remove-service",
+                "aria-label": `Remove ${service.name} from your visit`,
+                onclick: () => removeService(index),
+              },
+              "Remove",
+            )
+          : null,
+      ),
+    ),
+  );
+  let adder = null;
+  if (others.length && addingService) {
+    adder = h(
+      "div",
+      { class: "visit-add", id: "add-service-list" },
+      h("h4", { id: "add-service-title" }, "Add to your visit (after the others)"),
+      h(
+        "ul",
+        { class: "choices two", "aria-labelledby": "add-service-title" },
+        others.map((service) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              {
+                type: "button",
+                class: "choice",
+                "data-testid": "add-service-option",
+                onclick: () => addService(service.id),
+              },
+              h("span", { class: "title" }, service.name),
+              h(
+                "span",
+                { class: "meta" },
+                `${formatDuration(service.duration_minutes)} · ${formatPrice(service.price_cents)}`,
+              ),
+            ),
+          ),
+        ),
+      ),
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            onclick: () => {
+              addingService = false;
+              render().then(() => focus(app.querySelector("[data-testid=add-service]")));
+            },
+          },
+          "Cancel",
+        ),
+      ),
+    );
+  } else if (others.length) {
+    adder = h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "data-testid": "add-service",
+          "aria-expanded": "false",
+          onclick: () => {
+            addingService = true;
+            render().then(() => focus(app.querySelector("#add-service-title")));
+          },
+        },
+        "+ Add another service",
+      ),
+    );
+  }
+  return h(
+    "div",
+    { class: "card visit", "data-testid": "visit", tabindex: "-1" },
+    h("h3", {}, "Your visit"),
+    list,
+    chosen.length > 1
+      ? h(
+          "p",
+          { class: "meta", "data-testid": "visit-total" },
+          `${chosen.length} services back to back: ${formatDuration(visitMinutes())} · ${formatPrice(visitPrice())}`,
+        )
+      : h("p", { class: "meta" }, "Want more than one treatment in the same visit? Add another service."),
+    adder,
   );
 }
 
@@ -384,14 +610,13 @@ function backButton(step, label) {
 }
 
 async function renderTime(section, stored, current) {
-  const service = services.find((s) => s.id === state.serviceId);
   const zone = clock.zoneName(business.now);
   section.append(
     heading("Choose a date and time"),
     h(
       "p",
       { "data-testid": "zone-note" },
-      `${service.name}, ${providerLabel()}. Times are shown in our local time (${zone}).`,
+      `${servicesLabel()}, ${providerLabel()}. Times are shown in our local time (${zone}).`,
     ),
   );
   if (stored) section.append(errorBox(stored));
@@ -400,7 +625,7 @@ async function renderTime(section, stored, current) {
   let slots;
   try {
     if (state.providerId !== "any") {
-      const providers = await loadProviders(service.id);
+      const providers = await loadVisitProviders();
       if (!providers.some((p) => p.id === state.providerId)) {
         // A stale link: that provider no longer offers this service.
         state.providerId = null;
@@ -478,7 +703,7 @@ async function renderTime(section, stored, current) {
                     "data-start": slot.start,
                     "aria-pressed": String(slot.start === state.start),
                     "aria-label": `${clock.timeWithZone(slot.start)}${
-                      state.providerId === "any" ? "" : ` with ${slot.provider_name}`
+                      state.providerId === "any" ? "" : ` ${whoText(slot)}`
                     }`,
                     onclick: () => chooseTime(slot),
                   },
@@ -553,14 +778,58 @@ async function renderTime(section, stored, current) {
 
 function providerLabel() {
   if (state.providerId === "any") return "any available provider";
-  const providers = providersByService.get(state.serviceId) || [];
-  const provider = providers.find((p) => p.id === state.providerId);
+  const provider = knownProvider(state.providerId);
   return provider ? `with ${provider.name}` : "with your chosen provider";
 }
 
-function chosenSummary(service) {
+/** The chosen slot of a visit, as stored when it was picked (null if it does not match). */
+function storedSlot() {
+  const slot = store.get(KEY.slot);
+  if (!slot || slot.start !== state.start) return null;
+  const parts = partsOf(slot);
+  if (parts.length !== state.serviceIds.length) return null;
+  const matches = parts.every(
+    (part, i) =>
+      part.service_id === state.serviceIds[i] &&
+      (!state.partProviders[i] || part.provider_id === state.partProviders[i]),
+  );
+  return matches ? slot : null;
+}
+
+function rememberSlot(slot) {
+  if (partsOf(slot).length > 1) store.set(KEY.slot, slot);
+  else store.remove(KEY.slot);
+}
+
+/** The parts of the chosen visit: from the chosen slot, else worked out from the services. */
+function chosenParts() {
+  const slot = storedSlot();
+  if (slot) return partsOf(slot);
+  let at = new Date(state.start).getTime();
+  return visitServices().map((service, i) => {
+    const providerId = state.partProviders[i] || (state.providerId !== "any" ? state.providerId : null);
+    const provider = providerId ? knownProvider(providerId) : null;
+    const part = {
+      service_id: service.id,
+      service_name: service.name,
+      provider_id: providerId,
+      provider_name: provider ? provider.name : "the first available provider",
+      start: new Date(at).toISOString(),
+      end: new Date(at + service.duration_minutes * 60000).toISOString(),
+    };
+    at += service.duration_minutes * 60000;
+    return part;
+  });
+}
+
+function chosenSummary() {
+  const chosen = visitServices();
+  const visit = chosen.length > 1;
   const start = state.start;
-  const end = new Date(new Date(start).getTime() + service.duration_minutes * 60000).toISOString();
+  const parts = visit ? chosenParts() : null;
+  const end = visit
+    ? parts[parts.length - 1].end
+    : new Date(new Date(start).getTime() + chosen[0].duration_minutes * 60000).toISOString();
   const change = (step, label) =>
     h("button", { type: "button", class: "link", onclick: () => go(step) }, label);
   return h(
@@ -569,8 +838,13 @@ function chosenSummary(service) {
     h(
       "dl",
       { class: "summary" },
-      h("dt", {}, "Service"),
-      h("dd", {}, `${service.name} · ${formatPrice(service.price_cents)} `, change("service", "Change")),
+      h("dt", {}, visit ? "Services" : "Service"),
+      h(
+        "dd",
+        { "data-testid": "summary-service" },
+        `${servicesLabel()} · ${formatPrice(visitPrice())} `,
+        change(visit ? "provider" : "service", "Change"),
+      ),
       h("dt", {}, "Provider"),
       h(
         "dd",
@@ -582,29 +856,56 @@ function chosenSummary(service) {
       h("dd", { "data-testid": "summary-date" }, clock.longDate(start)),
       h("dt", {}, "Time"),
       h("dd", { "data-testid": "summary-time" }, `${clock.range(start, end)} `, change("time", "Change")),
+      visit
+        ? [
+            h("dt", {}, "Visit"),
+            h(
+              "dd",
+              {},
+              partsList(parts, clock, "summary"),
+              h("span", { class: "hint" }, "Rooms and equipment are assigned when you book."),
+            ),
+          ]
+        : null,
     ),
   );
 }
 
 function providerName() {
-  const providers = providersByService.get(state.serviceId) || [];
-  const provider = providers.find((p) => p.id === state.providerId);
+  const provider = knownProvider(state.providerId);
   return provider ? provider.name : "Your chosen provider";
 }
 
 async function renderDetails(section, stored, current) {
-  const service = services.find((s) => s.id === state.serviceId);
   section.append(heading("Your details"));
   if (stored) section.append(errorBox(stored));
-  if (state.providerId !== "any" && !providersByService.has(service.id)) {
+  const needsNames =
+    (state.providerId !== "any" || isVisit()) &&
+    state.serviceIds.some((id) => !providersByService.has(id));
+  if (needsNames) {
     try {
-      await loadProviders(service.id);
+      await Promise.all(state.serviceIds.map((id) => loadProviders(id)));
     } catch {
       /* the summary then says "Your chosen provider"; booking still works */
     }
     if (!current()) return;
   }
-  section.append(chosenSummary(service));
+  if (isVisit() && !storedSlot()) {
+    // A refresh or a shared link: find the chosen slot again for each part's times.
+    try {
+      const slots = await loadSlots();
+      const slot = slots.find(
+        (s) =>
+          s.start === state.start &&
+          partsOf(s).every((part, i) => !state.partProviders[i] || part.provider_id === state.partProviders[i]),
+      );
+      if (slot) rememberSlot(slot);
+    } catch {
+      /* the summary then works the times out from the services */
+    }
+    if (!current()) return;
+  }
+  section.append(chosenSummary());
 
   const saved = store.get(KEY.details, {});
   const fieldErrors = (stored && stored.fields) || {};
@@ -701,12 +1002,25 @@ async function submitBooking(event, form) {
     notes: form.elements.notes.value.trim(),
   };
   store.set(KEY.details, details);
-  const payload = {
-    service_id: state.serviceId,
-    start: state.start,
-    client: { name: details.name, phone: details.phone },
-  };
-  if (state.providerId !== "any") payload.provider_id = state.providerId;
+  const payload = isVisit()
+    ? {
+        // A visit: the providers of the chosen slot's parts, so exactly that slot is booked.
+        services: state.serviceIds.map((serviceId, i) => {
+          const item = { service_id: serviceId };
+          const providerId =
+            state.partProviders[i] || (state.providerId !== "any" ? state.providerId : null);
+          if (providerId) item.provider_id = providerId;
+          return item;
+        }),
+        start: state.start,
+        client: { name: details.name, phone: details.phone },
+      }
+    : {
+        service_id: state.serviceIds[0],
+        start: state.start,
+        client: { name: details.name, phone: details.phone },
+      };
+  if (!isVisit() && state.providerId !== "any") payload.provider_id = state.providerId;
   if (details.email) payload.client.email = details.email;
   if (details.notes) payload.notes = details.notes;
 
@@ -735,6 +1049,7 @@ async function submitBooking(event, form) {
     });
     store.set(KEY.result, result);
     store.remove(KEY.attempt);
+    store.remove(KEY.slot);
     store.set(KEY.details, { ...details, notes: "" });
     slotCache.clear();
     state.step = "done";
@@ -826,7 +1141,15 @@ function renderDone(section) {
           type: "button",
           onclick: () => {
             store.remove(KEY.result);
-            Object.assign(state, { serviceId: null, providerId: null, date: null, start: null });
+            store.remove(KEY.slot);
+            Object.assign(state, {
+              serviceIds: [],
+              providerId: null,
+              date: null,
+              start: null,
+              partProviders: [],
+            });
+            addingService = false;
             go("service");
           },
         },
@@ -838,16 +1161,54 @@ function renderDone(section) {
 
 // ---------------------------------------------------------------- choices
 function chooseService(id) {
-  if (id !== state.serviceId) {
-    Object.assign(state, { providerId: null, date: null, start: null });
+  // Choosing the visit's first service again keeps the visit; another one starts a new visit.
+  if (id !== state.serviceIds[0]) {
+    Object.assign(state, { serviceIds: [id], providerId: null, date: null, start: null, partProviders: [] });
   }
-  state.serviceId = id;
+  addingService = false;
   clearError();
   go("provider");
 }
 
+/** The visit changed: the chosen time no longer applies; a provider who cannot do it all is dropped. */
+function visitChanged(text) {
+  Object.assign(state, { start: null, partProviders: [] });
+  store.remove(KEY.slot);
+  addingService = false;
+  clearError();
+  saveUrl();
+  render().then(async () => {
+    if (state.providerId && state.providerId !== "any") {
+      const providers = await loadVisitProviders().catch(() => []);
+      if (!providers.some((p) => p.id === state.providerId)) {
+        state.providerId = null;
+        saveUrl();
+        await render();
+      }
+    }
+    focus(app.querySelector("[data-testid=visit]"));
+    announce(text);
+  });
+}
+
+function addService(id) {
+  if (state.serviceIds.includes(id)) return;
+  state.serviceIds = [...state.serviceIds, id];
+  const service = services.find((s) => s.id === id);
+  visitChanged(`${service ? service.name : "The service"} added to your visit: ${servicesLabel()}.`);
+}
+
+function removeService(index) {
+  const [removed] = state.serviceIds.splice(index, 1);
+  const service = services.find((s) => s.id === removed);
+  visitChanged(`${service ? service.name : "The service"} removed. Your visit: ${servicesLabel()}.`);
+}
+
 function chooseProvider(id) {
-  if (String(id) !== String(state.providerId)) state.start = null;
+  if (String(id) !== String(state.providerId)) {
+    state.start = null;
+    state.partProviders = [];
+  }
   state.providerId = id;
   clearError();
   go("time");
@@ -856,12 +1217,15 @@ function chooseProvider(id) {
 function chooseTime(slot) {
   state.start = slot.start;
   state.date = clock.localDate(slot.start);
+  state.partProviders = isVisit() ? partsOf(slot).map((part) => part.provider_id) : [];
+  rememberSlot(slot);
   clearError();
   go("details");
 }
 
 function chooseAnotherTime() {
   state.start = null;
+  state.partProviders = [];
   clearError();
   go("time");
 }
@@ -869,14 +1233,22 @@ function chooseAnotherTime() {
 function chooseAlternative(alternative) {
   state.start = alternative.start;
   state.date = clock.localDate(alternative.start);
-  if (state.providerId !== "any") state.providerId = alternative.provider_id;
+  if (isVisit()) {
+    state.partProviders = partsOf(alternative).map((part) => part.provider_id);
+    rememberSlot(alternative);
+    if (state.providerId !== "any" && !partsOf(alternative).every((p) => p.provider_id === state.providerId)) {
+      state.providerId = "any";
+    }
+  } else if (state.providerId !== "any") {
+    state.providerId = alternative.provider_id;
+  }
   clearError();
   state.step = "details";
   saveUrl({ push: true });
   render().then(() => {
     focus(app.querySelector("[data-testid=summary]"));
     announce(
-      `New time chosen: ${clock.when(alternative.start)} with ${alternative.provider_name}. Check your details and confirm.`,
+      `New time chosen: ${clock.when(alternative.start)} ${whoText(alternative)}. Check your details and confirm.`,
     );
   });
 }

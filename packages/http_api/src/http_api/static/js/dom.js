@@ -73,6 +73,38 @@ export function messageBox(kind, title, text, ...extra) {
   );
 }
 
+/** The parts of a slot or an appointment, in visit order (one for a one-service booking). */
+export function partsOf(item) {
+  if (item && Array.isArray(item.parts) && item.parts.length) return item.parts;
+  if (!item) return [];
+  return [
+    {
+      service_id: item.service_id,
+      service_name: item.service_name,
+      provider_id: item.provider_id,
+      provider_name: item.provider_name,
+      start: item.start,
+      end: item.end,
+      resources: [],
+    },
+  ];
+}
+
+/** "Laser Room, GentleMax Pro" (rooms first, then devices), or "" when none. */
+export function resourcesText(resources) {
+  const list = Array.isArray(resources) ? [...resources] : [];
+  const rank = (r) => (r.kind === "room" ? 0 : 1);
+  list.sort((a, b) => rank(a) - rank(b));
+  return list.map((r) => r.name).join(", ");
+}
+
+/** "with Dr. Maya Patel" or, for a visit, "Botox with Dr. Maya Patel, then HydraFacial with Ashley Chen". */
+export function whoText(item) {
+  const parts = partsOf(item);
+  if (parts.length < 2) return `with ${item.provider_name}`;
+  return parts.map((p) => `${p.service_name} with ${p.provider_name}`).join(", then ");
+}
+
 /** The nearest free times offered with a taken-slot error, one button each. */
 export function alternativesList(alternatives, when, onChoose) {
   return h(
@@ -90,24 +122,60 @@ export function alternativesList(alternatives, when, onChoose) {
             "data-start": alternative.start,
             onclick: () => onChoose(alternative),
           },
-          `${when(alternative.start)} with ${alternative.provider_name}`,
+          partsOf(alternative).length > 1
+            ? `${when(alternative.start)}: ${whoText(alternative)}`
+            : `${when(alternative.start)} with ${alternative.provider_name}`,
         ),
       ),
     ),
   );
 }
 
-/** The <dt>/<dd> pairs describing an appointment; test ids are `${prefix}-service` etc. */
+/** One line per part of a visit: service, provider, local time and its rooms/devices. */
+export function partsList(parts, clock, prefix) {
+  return h(
+    "ol",
+    { class: "visit-parts", "data-testid": `${prefix}-parts` },
+    parts.map((part, index) => {
+      const rooms = resourcesText(part.resources);
+      return h(
+        "li",
+        { "data-testid": `${prefix}-part`, "data-part-index": index },
+        h("span", { class: "part-service" }, part.service_name),
+        h("span", { class: "part-meta" }, `with ${part.provider_name} · ${clock.range(part.start, part.end)}`),
+        rooms
+          ? h("span", { class: "part-rooms", "data-testid": `${prefix}-part-rooms` }, `Room & equipment: ${rooms}`)
+          : null,
+      );
+    }),
+  );
+}
+
+/**
+ * The <dt>/<dd> pairs describing an appointment; test ids are `${prefix}-service` etc. A visit of
+ * several services lists each part (service, provider, time, rooms) under "Visit".
+ */
 export function appointmentFacts(appointment, clock, prefix) {
+  const parts = partsOf(appointment);
+  const visit = parts.length > 1;
+  const rooms = resourcesText(parts.flatMap((p) => p.resources || []));
   return [
-    h("dt", {}, "Service"),
-    h("dd", { "data-testid": `${prefix}-service` }, appointment.service_name),
-    h("dt", {}, "Provider"),
-    h("dd", { "data-testid": `${prefix}-provider` }, appointment.provider_name),
+    h("dt", {}, visit ? "Services" : "Service"),
+    h("dd", { "data-testid": `${prefix}-service` }, parts.map((p) => p.service_name).join(" + ")),
+    h("dt", {}, visit ? "Providers" : "Provider"),
+    h(
+      "dd",
+      { "data-testid": `${prefix}-provider` },
+      [...new Set(parts.map((p) => p.provider_name))].join(", "),
+    ),
     h("dt", {}, "Date"),
     h("dd", { "data-testid": `${prefix}-date` }, clock.longDate(appointment.start)),
     h("dt", {}, "Time"),
     h("dd", { "data-testid": `${prefix}-time` }, clock.range(appointment.start, appointment.end)),
+    visit ? [h("dt", {}, "Visit"), h("dd", {}, partsList(parts, clock, prefix))] : null,
+    !visit && rooms
+      ? [h("dt", {}, "Room & equipment"), h("dd", { "data-testid": `${prefix}-rooms` }, rooms)]
+      : null,
     h("dt", {}, "Name"),
     h("dd", {}, appointment.client.name),
     h("dt", {}, "Phone"),

@@ -1,4 +1,6 @@
 // The client's manage page, /booking/{id}#token=...: view, cancel, or pick a new time.
+// A visit of several services shows each part (service, provider, time, rooms); a new time moves
+// the whole visit and keeps each part's provider.
 //
 // The manage token comes in the URL fragment (never sent to the server in a URL, so it never
 // lands in an access log) and goes to the API in the X-Manage-Token header or a POST body.
@@ -15,7 +17,9 @@ import {
   focus,
   h,
   messageBox,
+  partsOf,
   telLink,
+  whoText,
 } from "./dom.js";
 import { store } from "./store.js";
 
@@ -67,6 +71,11 @@ function tooLateToChange() {
   const hours = Number(business.change_cutoff_hours);
   if (!Number.isFinite(hours) || business.change_cutoff_hours === undefined) return false;
   return new Date(appointment.start) - new Date(business.now) < hours * 3600000;
+}
+
+/** A visit of several services (its providers are kept when it moves). */
+function isVisit() {
+  return partsOf(appointment).length > 1;
 }
 
 function isUpcoming() {
@@ -260,7 +269,9 @@ function cancelPanel() {
     h(
       "p",
       {},
-      `${appointment.service_name} with ${appointment.provider_name} on ${clock.when(appointment.start)}.`,
+      isVisit()
+        ? `Your visit (${whoText(appointment)}) on ${clock.when(appointment.start)}.`
+        : `${appointment.service_name} with ${appointment.provider_name} on ${clock.when(appointment.start)}.`,
     ),
     h(
       "div",
@@ -284,18 +295,45 @@ function cancelPanel() {
 }
 
 async function loadSlots(providerId) {
-  const key = String(providerId);
+  const key = isVisit() ? "visit" : String(providerId);
   const cached = slotCache.get(key);
   if (cached && Date.now() - cached.at < 30000) return cached.slots;
-  const query = new URLSearchParams({
-    service_id: appointment.service_id,
-    date: todayFrom(business.now),
-    days: DAYS_SHOWN,
-    provider_id: providerId,
-  });
-  const data = await api(`/api/availability?${query}`);
-  slotCache.set(key, { at: Date.now(), slots: data.slots || [] });
-  return data.slots || [];
+  let slots;
+  if (isVisit()) {
+    // The whole visit, in order (?service_id=2&service_id=4); only the starts where every part
+    // keeps its provider, since a move keeps them.
+    const parts = partsOf(appointment);
+    const query = new URLSearchParams();
+    for (const part of parts) query.append("service_id", part.service_id);
+    query.set("date", todayFrom(business.now));
+    query.set("days", DAYS_SHOWN);
+    // provider_id of a visit means "this provider for every part".
+    if (parts.every((part) => part.provider_id === parts[0].provider_id)) {
+      query.set("provider_id", parts[0].provider_id);
+    }
+    const data = await api(`/api/availability?${query}`);
+    const seen = new Set();
+    slots = (data.slots || []).filter((slot) => {
+      const slotParts = partsOf(slot);
+      const same =
+        slotParts.length === parts.length &&
+        slotParts.every((part, i) => part.provider_id === parts[i].provider_id);
+      if (!same || seen.has(slot.start)) return false;
+      seen.add(slot.start);
+      return true;
+    });
+  } else {
+    const query = new URLSearchParams({
+      service_id: appointment.service_id,
+      date: todayFrom(business.now),
+      days: DAYS_SHOWN,
+      provider_id: providerId,
+    });
+    const data = await api(`/api/availability?${query}`);
+    slots = data.slots || [];
+  }
+  slotCache.set(key, { at: Date.now(), slots });
+  return slots;
 }
 
 async function reschedulePanel(state) {
@@ -324,7 +362,7 @@ async function reschedulePanel(state) {
   );
   let slots;
   try {
-    if (!providers) {
+    if (!providers && !isVisit()) {
       const data = await api(
         `/api/providers?service_id=${encodeURIComponent(appointment.service_id)}`,
       );
@@ -349,8 +387,17 @@ async function reschedulePanel(state) {
     return panel;
   }
 
-  const providerId = state.providerId || appointment.provider_id;
-  const select = h(
+  const providerId = isVisit() ? appointment.provider_id : state.providerId || appointment.provider_id;
+  if (isVisit()) {
+    panel.append(
+      h(
+        "p",
+        { "data-testid": "visit-providers" },
+        `Your whole visit moves together, with the same providers: ${whoText(appointment)}.`,
+      ),
+    );
+  }
+  const select = isVisit() ? null : h(
     "select",
     {
       id: "new-provider",
@@ -366,7 +413,9 @@ async function reschedulePanel(state) {
       h("option", { value: p.id, selected: p.id === providerId }, p.name),
     ),
   );
-  panel.append(h("div", { class: "field" }, h("label", { for: "new-provider" }, "Provider"), select));
+  if (select) {
+    panel.append(h("div", { class: "field" }, h("label", { for: "new-provider" }, "Provider"), select));
+  }
 
   const today = todayFrom(business.now);
   const days = Array.from({ length: DAYS_SHOWN }, (_, i) => addDays(today, i));
@@ -382,12 +431,18 @@ async function reschedulePanel(state) {
       { type: "button", "data-testid": "confirm-move", onclick: () => move(confirm, status) },
       "Confirm new time",
     );
-    const chosenProvider = providers.find((p) => p.id === providerId);
+    const chosenProvider = (providers || []).find((p) => p.id === providerId);
     panel.append(
       h(
         "div",
         { class: "message info", "data-testid": "move-summary" },
-        h("p", {}, `New time: ${clock.when(state.start)} with ${chosenProvider ? chosenProvider.name : appointment.provider_name}.`),
+        h(
+          "p",
+          {},
+          isVisit()
+            ? `New time: ${clock.when(state.start)}, ${whoText(appointment)}.`
+            : `New time: ${clock.when(state.start)} with ${chosenProvider ? chosenProvider.name : appointment.provider_name}.`,
+        ),
         h(
           "div",
           { class: "actions" },
@@ -414,7 +469,12 @@ async function reschedulePanel(state) {
 
   if (!slots.length) {
     panel.append(
-      messageBox("warning", "No free times in the next two weeks", "Try another provider, or call us.", callUs()),
+      messageBox(
+        "warning",
+        "No free times in the next two weeks",
+        isVisit() ? "Please call us and we will find a time for your visit." : "Try another provider, or call us.",
+        callUs(),
+      ),
       h("div", { class: "actions" }, closeButton),
     );
     return panel;
@@ -487,7 +547,8 @@ async function move(button, status) {
   if (busy) return;
   const state = ui();
   const body = { appointment_id: appointmentId, manage_token: token, new_start: state.start };
-  if (state.providerId && state.providerId !== appointment.provider_id) {
+  // A visit keeps every part's provider: no provider_id is sent for it.
+  if (!isVisit() && state.providerId && state.providerId !== appointment.provider_id) {
     body.provider_id = state.providerId;
   }
   // Same rule as booking: one key per intended change, kept across a refresh or a lost answer.
@@ -510,7 +571,7 @@ async function move(button, status) {
     store.remove(KEY.error);
     slotCache.clear();
     setUi({ mode: null, start: null, date: null });
-    notice = `Done: your appointment is now ${clock.when(appointment.start)} with ${appointment.provider_name}.`;
+    notice = `Done: your appointment is now ${clock.when(appointment.start)} ${whoText(appointment)}.`;
     announce(notice);
   } catch (error) {
     if (!(error instanceof ApiError) || !error.ambiguous) store.remove(KEY.attempt);
