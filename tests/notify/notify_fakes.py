@@ -179,7 +179,9 @@ def outbox_rows(uow: UnitOfWork, **where: Any) -> list[Any]:
             **{
                 **row._asdict(),
                 "stored_body": row.body,
-                "body": render_message(row.body, row.appointment_id, uow.settings, uow.secret),
+                "body": render_message(
+                    row.body, row.appointment_id, uow.settings, uow.secret, row.verification_id
+                ),
             }
         )
         for row in rows

@@ -17,8 +17,10 @@ from booking_core.domain.model import (
     AppointmentEvent,
     AppointmentPart,
     AppointmentStatus,
+    Callback,
     Client,
     Closure,
+    FaqEntry,
     Offering,
     PartRequest,
     Provider,
@@ -49,6 +51,8 @@ from booking_core.errors import (
     SlotUnavailable,
     Unauthorized,
     ValidationFailed,
+    VerificationFailed,
+    VerificationRequired,
 )
 from booking_core.migrations import current_revision, head_revision, is_up_to_date, upgrade
 from booking_core.notify import (
@@ -72,6 +76,7 @@ from booking_core.services.appointment_queries import (
     get_appointment,
 )
 from booking_core.services.availability import find_available_slots
+from booking_core.services.bookable_times import BookableTimes, find_bookable_times
 from booking_core.services.booking import (
     BookingResult,
     cancel_appointment,
@@ -88,17 +93,22 @@ from booking_core.services.business import (
     create_service,
     delete_closure,
     delete_time_off,
+    get_faq,
+    get_policies,
     get_working_hours,
     list_closures,
     list_providers,
     list_services,
     list_time_off,
     provider_services,
+    set_faq,
+    set_policies,
     set_provider_services,
     set_working_hours,
     update_provider,
     update_service,
 )
+from booking_core.services.callbacks import list_callbacks, mark_callback_done, request_callback
 from booking_core.services.requester import Requester
 from booking_core.services.resources import (
     add_resource_time_off,
@@ -111,6 +121,12 @@ from booking_core.services.resources import (
     update_resource,
 )
 from booking_core.services.unit_of_work import UnitOfWork
+from booking_core.services.verification import (
+    VerificationSent,
+    count_ai_call,
+    send_verification_code,
+    verify_caller,
+)
 from booking_core.settings import BookingSettings
 
 __all__ = [
@@ -127,13 +143,16 @@ __all__ = [
     "AppointmentEvent",
     "AppointmentPart",
     "AppointmentStatus",
+    "BookableTimes",
     "BookingError",
     "BookingResult",
     "BookingSettings",
     "BookingSystem",
+    "Callback",
     "Client",
     "Clock",
     "Closure",
+    "FaqEntry",
     "FixedClock",
     "MissingSecretKey",
     "Offering",
@@ -156,6 +175,9 @@ __all__ = [
     "Unauthorized",
     "UnitOfWork",
     "ValidationFailed",
+    "VerificationFailed",
+    "VerificationRequired",
+    "VerificationSent",
     "WorkingHours",
     "add_closure",
     "add_resource_time_off",
@@ -167,6 +189,7 @@ __all__ = [
     "business_info",
     "calendar",
     "cancel_appointment",
+    "count_ai_call",
     "count_by_status",
     "create_appointment",
     "create_provider",
@@ -177,14 +200,18 @@ __all__ = [
     "delete_resource_time_off",
     "delete_time_off",
     "find_available_slots",
+    "find_bookable_times",
     "find_client_appointments",
     "get_appointment",
+    "get_faq",
+    "get_policies",
     "get_working_hours",
     "head_revision",
     "is_empty",
     "is_storable_text",
     "is_up_to_date",
     "issue_feed_token",
+    "list_callbacks",
     "list_closures",
     "list_notifications",
     "list_providers",
@@ -194,15 +221,20 @@ __all__ = [
     "list_time_off",
     "load_demo_business",
     "loggable",
+    "mark_callback_done",
     "mask_phone",
     "normalize_phone",
     "provider_feed",
     "provider_services",
+    "request_callback",
     "reschedule_appointment",
     "revoke_feed_token",
     "run_dispatcher",
+    "send_verification_code",
     "service_resource_groups",
     "set_appointment_status",
+    "set_faq",
+    "set_policies",
     "set_provider_services",
     "set_service_resource_groups",
     "set_working_hours",
@@ -212,4 +244,5 @@ __all__ = [
     "update_resource",
     "update_service",
     "upgrade",
+    "verify_caller",
 ]

@@ -137,6 +137,21 @@ class Unauthorized(BookingError):
     default_message = "A valid access token is required."
 
 
+class VerificationRequired(BookingError):
+    code = "verification_required"
+    http_status = 401
+    default_message = (
+        "To protect our clients, I need to verify this phone number first: I can text a "
+        "6-digit code to it."
+    )
+
+
+class VerificationFailed(BookingError):
+    code = "verification_failed"
+    http_status = 403
+    default_message = "That code did not work. Please check it, or ask for a new code."
+
+
 class RateLimited(BookingError):
     code = "rate_limited"
     http_status = 429

@@ -45,6 +45,11 @@ class BookingSettings(BaseSettings):
     ai_token: str | None = None
     caller_header: str = "X-Caller-Number"
     allowed_hosts: str = ""
+    # The AI receptionist: one-time codes for callers whose number is not vouched for, calls
+    # per minute per caller (0: no limit), and where a voice platform transfers a caller.
+    verification_code_minutes: int = Field(default=10, ge=1, le=60)
+    ai_calls_per_minute: int = Field(default=60, ge=0)
+    transfer_number: str | None = None
 
     # Notifications (outbox).
     reminder_hours: int = Field(default=24, ge=0)

@@ -293,6 +293,20 @@ class BookingStore:
         )
         return {int(row.provider_id): int(row.booked) for row in rows}
 
+    def booked_starts(
+        self, provider_ids: Iterable[int], start: datetime, end: datetime
+    ) -> list[tuple[int, datetime]]:
+        """(provider, start) of the booked appointments starting in [start, end)."""
+        rows = self.connection.execute(
+            sa.select(_a.c.provider_id, _a.c.start_at).where(
+                _a.c.provider_id.in_(list(provider_ids)),
+                _a.c.status == _BOOKED,
+                _a.c.start_at >= start,
+                _a.c.start_at < end,
+            )
+        )
+        return [(int(row.provider_id), row.start_at) for row in rows]
+
     def future_booked_count(self, provider_id: int, now: datetime) -> int:
         """Booked appointments not yet ended with a part for this provider."""
         with_provider = sa.select(_ap.c.appointment_id).where(_ap.c.provider_id == provider_id)

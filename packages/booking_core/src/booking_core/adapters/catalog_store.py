@@ -13,6 +13,7 @@ from booking_core.adapters import mappers
 from booking_core.adapters import tables as t
 from booking_core.domain.model import (
     Closure,
+    FaqEntry,
     Offering,
     Provider,
     Resource,
@@ -25,6 +26,7 @@ from booking_core.domain.model import (
 _p, _s, _ps, _wh = t.providers, t.services, t.provider_services, t.working_hours
 _off, _closed, _feeds = t.time_off, t.closures, t.provider_feed_tokens
 _res, _res_off, _needs = t.resources, t.resource_time_off, t.service_resources
+_texts, _faq = t.business_texts, t.faq_entries
 
 
 class CatalogStore:
@@ -226,6 +228,31 @@ class CatalogStore:
         ]
         if rows:
             self._execute(sa.insert(_needs), rows)
+
+    # --- the owner's texts for callers ---------------------------------------------------------
+    def business_text(self, key: str) -> str:
+        found = self._execute(sa.select(_texts.c.text).where(_texts.c.key == key)).scalar()
+        return str(found or "")
+
+    def set_business_text(self, key: str, text: str) -> None:
+        self._execute(sa.delete(_texts).where(_texts.c.key == key))
+        if text:
+            self._execute(sa.insert(_texts).values(key=key, text=text))
+
+    def faq(self) -> list[FaqEntry]:
+        rows = self._execute(sa.select(_faq).order_by(_faq.c.position))
+        return [FaqEntry(row.question, row.answer) for row in rows]
+
+    def replace_faq(self, entries: Sequence[FaqEntry]) -> None:
+        self._execute(sa.delete(_faq))
+        if entries:
+            self._execute(
+                sa.insert(_faq),
+                [
+                    {"position": i, "question": e.question, "answer": e.answer}
+                    for i, e in enumerate(entries)
+                ],
+            )
 
     # --- calendar feed tokens ----------------------------------------------------------------
     def feed_token_hash(self, provider_id: int) -> str | None:

@@ -16,6 +16,7 @@ from booking_core.domain.model import (
     AppointmentEvent,
     AppointmentPart,
     AppointmentStatus,
+    Callback,
     Client,
     Closure,
     EventKind,
@@ -47,6 +48,18 @@ def service_from_row(row: Any) -> Service:
         buffer_minutes=row.buffer_minutes,
         price_cents=row.price_cents,
         active=row.active,
+        preparation=row.preparation or "",
+    )
+
+
+def callback_from_row(row: Any) -> Callback:
+    return Callback(
+        id=row.id,
+        client_name=row.client_name,
+        client_phone=row.client_phone,
+        reason=row.reason,
+        status=row.status,
+        created_at=row.created_at,
     )
 
 

@@ -97,6 +97,7 @@ services = sa.Table(
     sa.Column("price_cents", sa.Integer, nullable=False, server_default="0"),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("preparation", sa.Text, nullable=False, server_default=""),
     sa.CheckConstraint("duration_minutes > 0", name="positive_duration"),
     sa.CheckConstraint("buffer_minutes >= 0", name="nonnegative_buffer"),
 )
@@ -308,6 +309,60 @@ reservations.append_constraint(
     ).ddl_if(dialect="postgresql")
 )
 
+# A one-time code texted to a phone: the code itself is never stored (it is derived from the
+# row's id with the server secret); the row counts its tries and marks its one use.
+verification_codes = sa.Table(
+    "verification_codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("phone", sa.String(20), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+    sa.Index("ix_verification_codes_phone_created", "phone", "created_at"),
+)
+
+# Calls per caller and minute, shared by every server process.
+call_counters = sa.Table(
+    "call_counters",
+    metadata,
+    sa.Column("caller_key", sa.String(64), primary_key=True),
+    sa.Column("window_start", UTCDateTime, primary_key=True),
+    sa.Column("calls", sa.Integer, nullable=False),
+)
+
+# A caller who asked for a person to call them back (the AI receptionist never strands one).
+callbacks = sa.Table(
+    "callbacks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_name", sa.String(200), nullable=False),
+    sa.Column("client_phone", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("done_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("status IN ('open', 'done')", name="status_values"),
+    sa.Index("ix_callbacks_status_created", "status", "created_at"),
+)
+
+# The owner's texts for callers: the policy (key "policies") and the FAQ.
+business_texts = sa.Table(
+    "business_texts",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+faq_entries = sa.Table(
+    "faq_entries",
+    metadata,
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("question", sa.String(200), nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+)
+
 # Transactional outbox: messages written in the same transaction as the appointment change.
 notifications = sa.Table(
     "notifications",
@@ -327,6 +382,12 @@ notifications = sa.Table(
     sa.Column("claimed_by", sa.String(64), nullable=True),
     sa.Column("sent_at", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # A verification code's SMS: the code is derived from this row's id when it is sent.
+    sa.Column(
+        "verification_id",
+        sa.ForeignKey("verification_codes.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
     sa.CheckConstraint(
         "status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status_values"
     ),

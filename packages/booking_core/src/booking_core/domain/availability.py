@@ -36,6 +36,7 @@ class BookingWindow:
     step: timedelta
     tz: ZoneInfo
     closures: frozenset[date] = frozenset()
+    business_name: str = "The spa"
 
 
 def days_between(first: date, last: date) -> Iterator[date]:
@@ -74,8 +75,10 @@ class ProviderCalendar:
         self.window = window
         self.length = timedelta(minutes=schedule.duration_minutes + schedule.buffer_minutes)
         self.bookings = BusyIndex(schedule.busy)
-        unavailable = [*time_off, *closure_intervals(window.closures, window.tz)]
-        self.unavailable = BusyIndex(unavailable)
+        time_off = list(time_off)
+        closed = closure_intervals(window.closures, window.tz)
+        self.time_off, self.closed = BusyIndex(time_off), BusyIndex(closed)
+        unavailable = [*time_off, *closed]
         self._blocked = BusyIndex([*schedule.busy, *unavailable])  # both: for listing slots
         self._shifts: dict[date, list[Interval]] = {}
         self._free: dict[date, list[datetime]] = {}
@@ -132,10 +135,16 @@ class ProviderCalendar:
                     "offered times.",
                     field="start",
                 )
-        if not self.unavailable.is_free(start, end):
+        if not self.closed.is_free(start, end):
+            day = to_local(start, window.tz).date()
+            if day not in window.closures:  # the appointment runs into a closed day
+                day = to_local(end - timedelta(microseconds=1), window.tz).date()
             return ProviderUnavailable(
-                f"{self.schedule.provider.name} is not available at that time "
-                "(time off or the spa is closed)."
+                f"{window.business_name} is closed on {_day_text(day)}. Please choose another day."
+            )
+        if not self.time_off.is_free(start, end):
+            return ProviderUnavailable(
+                f"{self.schedule.provider.name} is not available at that time (time off)."
             )
         if not self.bookings.is_free(start, end):
             return SlotUnavailable()
@@ -207,6 +216,18 @@ def nearest(slots: Iterable[Slot], target: datetime, count: int = 3) -> list[Slo
     """The ``count`` slots closest in time to ``target``, in time order."""
     closest = sorted(slots, key=lambda slot: (abs(slot.start - target), slot.provider_id))[:count]
     return sorted(closest, key=lambda slot: (slot.start, slot.provider_id))
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _day_text(day: date) -> str:
+    """'Friday, December 25' (fixed English names: strftime follows the process locale)."""
+    return f"{_WEEKDAYS[day.weekday()]}, {_MONTHS[day.month - 1]} {day.day}"
 
 
 def _minutes_text(delta: timedelta) -> str:

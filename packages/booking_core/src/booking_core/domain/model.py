@@ -67,6 +67,25 @@ class Service:
     buffer_minutes: int
     price_cents: int
     active: bool = True
+    preparation: str = ""  # what a client should do before the treatment
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A caller who asked for a person to call them back."""
+
+    id: int
+    client_name: str
+    client_phone: str  # E.164
+    reason: str
+    status: str  # "open" or "done"
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    question: str
+    answer: str
 
 
 @dataclass(frozen=True)

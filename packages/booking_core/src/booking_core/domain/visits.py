@@ -98,6 +98,18 @@ class VisitCalendar:
         self.parts = tuple(parts)
         self._simple = len(self.parts) == 1 and not self.parts[0].groups
 
+    @property
+    def shortest(self) -> timedelta:
+        """The least time the visit can take (each part by its quickest provider)."""
+        return sum(
+            (
+                timedelta(minutes=min(c.schedule.duration_minutes for c in part.calendars))
+                for part in self.parts
+                if part.calendars
+            ),
+            timedelta(),
+        )
+
     # --- the predicate -------------------------------------------------------------------------
     def plans(
         self, start: datetime, *, enforce_notice: bool = True, enforce_hours: bool = True
@@ -213,6 +225,13 @@ class VisitCalendar:
                     found = sorted(found, key=lambda item: item[:2])[:count]
         chosen = [plan for _, _, plan in found]
         return sorted(chosen, key=lambda plan: (plan[0].start, plan[0].provider_id))
+
+
+def plan_rank(plan: Plan, bookings_that_day: int) -> tuple[int, int, int]:
+    """How a booking that names no provider chooses among the ways to hold a visit at one
+    start: the fewest providers, then the first provider with the fewest bookings that local
+    day, then the lowest id (smallest first)."""
+    return (len({part.provider_id for part in plan}), bookings_that_day, plan[0].provider_id)
 
 
 def _outward(ordered: list[datetime], target: datetime) -> Iterator[datetime]:

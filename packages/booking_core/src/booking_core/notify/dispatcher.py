@@ -49,6 +49,7 @@ from booking_core.services.idempotency import purge_expired_idempotency_records
 from booking_core.services.outbox import REMINDER
 from booking_core.services.tokens import render_message
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
+from booking_core.services.verification import forget_old_calls
 
 #: The longest wait between two attempts of one message.
 MAX_BACKOFF = timedelta(hours=1)
@@ -157,7 +158,9 @@ class Dispatcher:
         return self.uow.run(work)
 
     def _claimed(self, row: Any, now: datetime) -> _Claimed:
-        body = render_message(row.body, row.appointment_id, self.uow.settings, self.uow.secret)
+        body = render_message(
+            row.body, row.appointment_id, self.uow.settings, self.uow.secret, row.verification_id
+        )
         return _Claimed(
             message=OutgoingMessage(
                 id=row.id,
@@ -318,8 +321,10 @@ def run_dispatcher(
         while not stop.is_set():
             try:
                 if not once and time.monotonic() >= next_housekeeping:
-                    # The long-running loop also clears expired idempotency records, hourly.
+                    # The long-running loop also clears expired idempotency records and old
+                    # call counters, hourly.
                     purge_expired_idempotency_records(uow)
+                    forget_old_calls(uow)
                     next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
                 if dispatcher.has_due():
                     total.add(dispatcher.dispatch_due(stop))

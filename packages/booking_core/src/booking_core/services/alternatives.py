@@ -38,18 +38,22 @@ def with_nearby_alternatives(taken: TakenSlot, uow: UnitOfWork) -> SlotUnavailab
 
 
 def search_alternatives(
-    uow: UnitOfWork, error: SlotUnavailable, parts: Sequence[PartRequest], start: datetime
+    uow: UnitOfWork,
+    error: BookingError,
+    parts: Sequence[PartRequest],
+    start: datetime,
+    keep_found: bool = True,
 ) -> None:
     """Up to 3 free starts of the visit nearest the requested time, for the client to pick
-    instead.
+    instead, in ``error.details["alternatives"]``.
 
     Searches ahead when the days around the requested time had fewer than three (or the
-    conflict came from the database constraint, with no calendar loaded): three days ahead,
-    then a week. Every slot of the shorter search is nearer than any the longer one adds, so
-    three found there are the three nearest."""
+    conflict came from the database constraint, with no calendar loaded), or always when not
+    ``keep_found``: three days ahead, then a week. Every slot of the shorter search is nearer
+    than any the longer one adds, so three found there are the three nearest."""
     from booking_core.services.availability import available_slots
 
-    if len(error.alternatives) >= 3:
+    if keep_found and len(error.details.get("alternatives", [])) >= 3:
         return
     try:
         day = start.astimezone(uow.tz).date()

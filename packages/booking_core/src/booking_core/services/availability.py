@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from booking_core.domain.availability import days_between
 from booking_core.domain.model import PartRequest, Slot
-from booking_core.domain.visits import plan_slot
+from booking_core.domain.visits import Plan, VisitCalendar, plan_slot
 from booking_core.errors import ValidationFailed
-from booking_core.services.scheduling import read_visit_calendar, visit_offers
+from booking_core.services.scheduling import calendar_span, read_visit_calendar, visit_offers
 from booking_core.services.unit_of_work import UnitOfWork
 
 MAX_RANGE_DAYS = 92
@@ -61,24 +62,59 @@ def available_slots(
     limit: int | None = None,
 ) -> list[Slot]:
     """``find_available_slots`` of a visit given as parts (each with its provider or not)."""
-    end_date = end_date or start_date
+    found = search_plans(
+        uow, parts, start_date, end_date or start_date, earliest_time, latest_time, limit
+    )
+    return [plan_slot(plan, uow.tz) for plan in found.plans[:limit]]
+
+
+@dataclass(frozen=True)
+class PlanSearch:
+    """The free plans of a visit over local dates [first, last] (the asked dates within today
+    and the horizon), in (start, first provider) order, with the calendar they came from."""
+
+    plans: list[Plan]
+    visit: VisitCalendar | None  # None: nothing of the asked dates can be offered
+    first: date
+    last: date
+    bookings_per_day: dict[tuple[int, date], int]  # (provider, local date): only when asked
+
+
+def search_plans(
+    uow: UnitOfWork,
+    parts: Sequence[PartRequest],
+    start_date: date,
+    end_date: date,
+    earliest_time: time | None = None,
+    latest_time: time | None = None,
+    limit: int | None = None,
+    count_bookings: bool = False,
+) -> PlanSearch:
     _check_range(start_date, end_date, earliest_time, latest_time, limit)
     settings = uow.settings
     with uow.begin() as tx:
         now = uow.now()
-        visit = visit_offers(tx, parts)
+        offers = visit_offers(tx, parts)
         # Nothing before today or past the horizon can be offered: don't load it.
         today = now.astimezone(settings.tz).date()
         first = max(start_date, today)
         last = min(end_date, today + timedelta(days=settings.horizon_days + 1))
         if last < first:
-            return []
-        calendar = read_visit_calendar(tx, settings, now, visit, first, last)
+            return PlanSearch([], None, first, last, {})
+        visit = read_visit_calendar(tx, settings, now, offers, first, last)
+        per_day: dict[tuple[int, date], int] = {}
+        if count_bookings:
+            bounds = calendar_span(settings, first, last)
+            for provider_id, start in tx.bookings.booked_starts(
+                sorted(offers.provider_ids), bounds.start, bounds.end
+            ):
+                key = (provider_id, start.astimezone(settings.tz).date())
+                per_day[key] = per_day.get(key, 0) + 1
     plans = sorted(
-        calendar.free_plans(days_between(first, last), earliest_time, latest_time),
+        visit.free_plans(days_between(first, last), earliest_time, latest_time),
         key=lambda plan: (plan[0].start, plan[0].provider_id),
     )
-    return [plan_slot(plan, settings.tz) for plan in plans[:limit]]
+    return PlanSearch(plans, visit, first, last, per_day)
 
 
 def _check_range(

@@ -25,12 +25,14 @@ from booking_core.domain.model import (
     ResourceRef,
 )
 from booking_core.domain.timezones import local_day_bounds, parse_instant
-from booking_core.domain.visits import NoPlan, Plan, VisitCalendar, visit_reservations
+from booking_core.domain.visits import NoPlan, Plan, VisitCalendar, plan_rank, visit_reservations
 from booking_core.errors import (
     BookingError,
     BookingLimitReached,
     ClientOverlap,
     NotFound,
+    OutsideWorkingHours,
+    ProviderUnavailable,
     SlotUnavailable,
     TooLateToChange,
     Unauthorized,
@@ -165,6 +167,10 @@ def _book(
     now = uow.now()
     if not requester.is_admin:
         _check_booking_limit(uow, reads.upcoming)
+    if requester.verified:
+        # A caller known to hold the phone hears about their own appointment at that time
+        # before anything else (a retry of their booking is "you already have it").
+        _check_client_free(reads.upcoming, start, start + reads.visit.shortest, exclude=None)
     parts = visit_parts(_choose_plan(uow, tx, reads.visit, start, requester))
     first = parts[0]
     _check_client_free(reads.upcoming, start, parts[-1].end, exclude=None)
@@ -254,14 +260,7 @@ def _choose_plan(
         return plans[0]
     day_start, day_end = local_day_bounds(start.astimezone(uow.tz).date(), uow.tz)
     counts = tx.bookings.booked_counts([plan[0].provider_id for plan in plans], day_start, day_end)
-    return min(
-        plans,
-        key=lambda plan: (
-            len({part.provider_id for part in plan}),
-            counts.get(plan[0].provider_id, 0),
-            plan[0].provider_id,
-        ),
-    )
+    return min(plans, key=lambda plan: plan_rank(plan, counts.get(plan[0].provider_id, 0)))
 
 
 def _check_booking_limit(uow: UnitOfWork, upcoming: list[Appointment]) -> None:
@@ -383,11 +382,23 @@ def reschedule_appointment(
             )
             return _move(uow, tx, reads, current, start_utc, requester, request)
 
-        def more_alternatives(error: SlotUnavailable) -> None:
-            if moving:
-                search_alternatives(uow, error, moving[0], start_utc)
+        # Kept providers who cannot take the new time: alternatives from anyone offering the
+        # services (their own nearest times among them), not just from those providers.
+        keeps_providers = provider_id is None and part_providers is None
 
-        result = _run_booking(uow, work, request, more_alternatives)
+        def more_alternatives(error: BookingError) -> None:
+            if moving:
+                parts = moving[0]
+                if keeps_providers:
+                    parts = [PartRequest(part.service_id) for part in parts]
+                search_alternatives(uow, error, parts, start_utc, keep_found=not keeps_providers)
+
+        try:
+            result = _run_booking(uow, work, request, more_alternatives)
+        except (OutsideWorkingHours, ProviderUnavailable) as error:
+            if keeps_providers:
+                more_alternatives(error)
+            raise
         _fill_log(log, result, uow.tz)
         return result
 
@@ -408,7 +419,8 @@ def _parts_after_move(
     elif provider_id is not None:
         if len(current.parts) > 1:
             raise ValidationFailed(
-                "This visit has several parts: give each part's provider in parts.",
+                "This visit has several parts: name a provider for each part (or none to keep "
+                "them).",
                 fields={"provider_id": "use parts for a visit"},
             )
         providers = [provider_id]
@@ -563,7 +575,7 @@ def _run_booking(
     uow: UnitOfWork,
     work: Callable[[Transaction], BookingResult],
     request: IdempotentRequest,
-    more_alternatives: Callable[[SlotUnavailable], None],
+    more_alternatives: Callable[[BookingError], None],
 ) -> BookingResult:
     """Run a create or a reschedule (pipelined). A failed retry of a key replays its first
     result (see ``idempotency``); a slot_unavailable leaves with its nearest alternatives."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -12,13 +12,14 @@ from booking_core.domain.model import (
     MAX_BUFFER_MINUTES,
     MAX_SERVICE_MINUTES,
     Closure,
+    FaqEntry,
     Offering,
     Provider,
     Service,
     TimeOff,
     WorkingHours,
 )
-from booking_core.domain.text import MAX_CATALOG_NAME, is_one_line_text
+from booking_core.domain.text import MAX_CATALOG_NAME, is_one_line_text, is_storable_text
 from booking_core.domain.timezones import parse_instant
 from booking_core.errors import NotFound, ProviderHasFutureBookings, ValidationFailed
 from booking_core.services.unit_of_work import UnitOfWork
@@ -40,6 +41,17 @@ class BusinessInfo:
     hours: list[DayHours]
     change_cutoff_hours: int
     min_notice_minutes: int
+    policies: str = ""
+    faq: list[FaqEntry] = field(default_factory=list)
+    transfer_number: str | None = None
+
+
+#: The owner's policy text and FAQ are short: a caller hears them read out.
+MAX_POLICIES = 2000
+MAX_FAQ_ENTRIES = 20
+MAX_FAQ_QUESTION = 200
+MAX_FAQ_ANSWER = 1000
+MAX_PREPARATION = 1000
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ def business_info(uow: UnitOfWork) -> BusinessInfo:
         for hours in tx.catalog.working_hours(active):
             open_, close = spans.get(hours.weekday, (hours.start, hours.end))
             spans[hours.weekday] = (min(open_, hours.start), max(close, hours.end))
+        policies, faq = tx.catalog.business_text(POLICIES), tx.catalog.faq()
     settings = uow.settings
     return BusinessInfo(
         name=settings.business_name,
@@ -65,7 +78,66 @@ def business_info(uow: UnitOfWork) -> BusinessInfo:
         hours=[DayHours(day, *spans[day]) for day in sorted(spans)],
         change_cutoff_hours=settings.change_cutoff_hours,
         min_notice_minutes=settings.min_notice_minutes,
+        policies=policies,
+        faq=faq,
+        transfer_number=settings.transfer_number,
     )
+
+
+# --- the owner's texts for callers -------------------------------------------------------------
+POLICIES = "policies"
+
+
+def get_policies(uow: UnitOfWork) -> str:
+    with uow.begin() as tx:
+        return tx.catalog.business_text(POLICIES)
+
+
+def set_policies(uow: UnitOfWork, text: str) -> str:
+    """Replace the policy text callers and the booking page see (at most 2,000 characters)."""
+    clean = (text or "").strip()
+    if len(clean) > MAX_POLICIES or not is_storable_text(clean):
+        raise ValidationFailed(
+            f"The policy text is plain text of at most {MAX_POLICIES} characters.",
+            fields={"text": f"at most {MAX_POLICIES} characters"},
+        )
+    uow.run(lambda tx: tx.catalog.set_business_text(POLICIES, clean))
+    return clean
+
+
+def get_faq(uow: UnitOfWork) -> list[FaqEntry]:
+    with uow.begin() as tx:
+        return tx.catalog.faq()
+
+
+def set_faq(uow: UnitOfWork, entries: list[FaqEntry]) -> list[FaqEntry]:
+    """Replace the FAQ: at most 20 entries, each a question (200) and an answer (1,000)."""
+    if len(entries) > MAX_FAQ_ENTRIES:
+        raise ValidationFailed(
+            f"At most {MAX_FAQ_ENTRIES} questions.", fields={"entries": "too many"}
+        )
+    clean = [FaqEntry(e.question.strip(), e.answer.strip()) for e in entries]
+    for index, entry in enumerate(clean):
+        if (
+            not entry.question
+            or len(entry.question) > MAX_FAQ_QUESTION
+            or not (is_one_line_text(entry.question))
+        ):
+            raise ValidationFailed(
+                f"Each question is one line of 1 to {MAX_FAQ_QUESTION} characters.",
+                fields={f"entries.{index}.question": "invalid"},
+            )
+        if (
+            not entry.answer
+            or len(entry.answer) > MAX_FAQ_ANSWER
+            or not (is_storable_text(entry.answer))
+        ):
+            raise ValidationFailed(
+                f"Each answer is 1 to {MAX_FAQ_ANSWER} characters of text.",
+                fields={f"entries.{index}.answer": "invalid"},
+            )
+    uow.run(lambda tx: tx.catalog.replace_faq(clean))
+    return clean
 
 
 def list_services(uow: UnitOfWork, include_inactive: bool = False) -> list[Service]:
@@ -145,6 +217,7 @@ def update_provider(uow: UnitOfWork, provider_id: int, **changes: Any) -> Provid
 
 
 _SERVICE_FIELDS = {
+    "preparation",
     "name",
     "description",
     "duration_minutes",
@@ -171,6 +244,12 @@ def _service_values(values: dict[str, Any], creating: bool) -> dict[str, Any]:
         problems["buffer_minutes"] = f"between 0 and {MAX_BUFFER_MINUTES}"
     if "price_cents" in clean and clean["price_cents"] < 0:
         problems["price_cents"] = "must not be negative"
+    if "preparation" in clean:
+        clean["preparation"] = clean["preparation"].strip()
+        if len(clean["preparation"]) > MAX_PREPARATION or not is_storable_text(
+            clean["preparation"]
+        ):
+            problems["preparation"] = f"at most {MAX_PREPARATION} characters of text"
     if problems:
         raise ValidationFailed("Some service details are not valid.", fields=problems)
     return clean

@@ -131,6 +131,31 @@ def _add(
     )
 
 
+def owner_messages(
+    settings: BookingSettings, kind: str, headline: str, text: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The owner's SMS and e-mail (to whichever contacts are set) about something that is not
+    an appointment (a callback request)."""
+    rows: list[dict[str, Any]] = []
+    subject = f"{headline}: {settings.business_name}"
+    for channel, recipient in (("sms", settings.owner_phone), ("email", settings.owner_email)):
+        if recipient:
+            rows.append(
+                {
+                    "appointment_id": None,
+                    "kind": kind,
+                    "channel": channel,
+                    "recipient": recipient,
+                    "subject": subject if channel == "email" else "",
+                    "body": text,
+                    "status": "pending",
+                    "due_at": now,
+                    "created_at": now,
+                }
+            )
+    return rows
+
+
 def queue_for_change(
     tx: Transaction,
     settings: BookingSettings,

@@ -30,14 +30,17 @@ class Requester:
     source: Source
     manage_token: str | None = None
     phone: str | None = None
+    #: The AI receptionist knows the caller holds ``phone`` (the phone system vouched for the
+    #: number, or the caller read back a code texted to it).
+    verified: bool = False
 
     @classmethod
     def web(cls, manage_token: str | None = None) -> Requester:
         return cls(Source.WEB, manage_token=manage_token)
 
     @classmethod
-    def ai(cls, phone: str | None = None) -> Requester:
-        return cls(Source.AI, phone=phone)
+    def ai(cls, phone: str | None = None, verified: bool = False) -> Requester:
+        return cls(Source.AI, phone=phone, verified=verified)
 
     @classmethod
     def admin(cls) -> Requester:

@@ -42,6 +42,7 @@ def booking_window(
         step=timedelta(minutes=settings.slot_step_minutes),
         tz=settings.tz,
         closures=frozenset(closures),
+        business_name=settings.business_name,
     )
 
 

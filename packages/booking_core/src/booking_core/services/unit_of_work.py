@@ -33,6 +33,7 @@ from sqlalchemy import exc as sa_exc
 
 from booking_core.adapters.booking_store import BookingStore
 from booking_core.adapters.calendar_store import CalendarStore
+from booking_core.adapters.caller_store import CallerStore
 from booking_core.adapters.catalog_store import CatalogStore
 from booking_core.adapters.database import (
     WRITE_OPTION,
@@ -77,6 +78,7 @@ class Transaction:
         self.catalog = CatalogStore(connection)
         self.calendar = CalendarStore(connection)
         self.outbox = OutboxStore(connection)
+        self.callers = CallerStore(connection)
         self._transaction = connection.begin()
         self._committed = False
 

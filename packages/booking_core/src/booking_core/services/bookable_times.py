@@ -1,0 +1,146 @@
+"""Free times as a receptionist offers them: a few, spread over the asked window, one per time,
+and when there are none, why, and the next free time after the window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import zip_longest
+
+from booking_core.domain.availability import days_between
+from booking_core.domain.model import PartRequest, Slot
+from booking_core.domain.timezones import local_day_bounds
+from booking_core.domain.visits import Plan, plan_rank, plan_slot
+from booking_core.services.availability import PlanSearch, search_plans
+from booking_core.services.unit_of_work import UnitOfWork
+
+#: How far past the window the next free time is looked for, in growing steps (days).
+_NEXT_STEPS = (7, 31, 92)
+
+
+@dataclass(frozen=True)
+class BookableTimes:
+    slots: list[Slot]
+    reason: str | None = None  # when empty: too_soon, beyond_horizon, closed or fully_booked
+    next_available: Slot | None = None  # when empty: the first free time after the window
+
+
+def find_bookable_times(
+    uow: UnitOfWork,
+    *,
+    service_id: int | Sequence[int],
+    start_date: date,
+    end_date: date | None = None,
+    provider_id: int | None = None,
+    earliest_time: time | None = None,
+    latest_time: time | None = None,
+    limit: int,
+) -> BookableTimes:
+    """At most ``limit`` free starts of the service (or visit) over [start_date, end_date].
+
+    Without a provider, one per start time, with the provider a booking that names none would
+    get there. When more are free than ``limit``, they are spread over the window: different
+    days, mornings and afternoons. Every one is a slot ``find_available_slots`` offers for the
+    same query. None free: ``reason`` says why and ``next_available`` is the next free time
+    after the window (None when there is none within the horizon)."""
+    ids = [service_id] if isinstance(service_id, int) else list(service_id)
+    parts = [PartRequest(sid, provider_id) for sid in ids]
+    end_date = end_date or start_date
+    found = search_plans(
+        uow, parts, start_date, end_date, earliest_time, latest_time, limit, count_bookings=True
+    )
+    plans = _one_per_start(found)
+    if plans:
+        chosen = _spread(plans, limit, uow)
+        return BookableTimes([plan_slot(plan, uow.tz) for plan in chosen])
+    reason = _why_empty(uow, found, start_date, end_date)
+    return BookableTimes([], reason, _next_available(uow, parts, end_date))
+
+
+def _one_per_start(found: PlanSearch) -> list[Plan]:
+    """Per start time, the plan a booking naming no provider would take (``plan_rank``)."""
+    by_start: dict[datetime, list[Plan]] = {}
+    for plan in found.plans:
+        by_start.setdefault(plan[0].start, []).append(plan)
+    tz = found.visit.parts[0].calendars[0].window.tz if found.visit else None
+    chosen = []
+    for start, plans in by_start.items():
+        day = start.astimezone(tz).date() if tz else start.date()
+        chosen.append(
+            min(
+                plans,
+                key=lambda plan: plan_rank(
+                    plan, found.bookings_per_day.get((plan[0].provider_id, day), 0)
+                ),
+            )
+        )
+    return chosen
+
+
+def _spread(plans: list[Plan], limit: int, uow: UnitOfWork) -> list[Plan]:
+    """``limit`` plans spread over the window: different days (evenly chosen when there are
+    more days than ``limit``), one each in turn, a day's mornings and afternoons alternating
+    (mornings first on every other day). In time order."""
+    if len(plans) <= limit:
+        return plans
+    by_day: dict[date, tuple[list[Plan], list[Plan]]] = {}
+    for plan in plans:
+        local = plan[0].start.astimezone(uow.tz)
+        by_day.setdefault(local.date(), ([], []))[local.hour >= 12].append(plan)
+    days = sorted(by_day)
+    if len(days) > limit:
+        days = [days[int(i * len(days) / limit)] for i in range(limit)]
+    queues = []
+    for n, day in enumerate(days):
+        first, second = by_day[day] if n % 2 == 0 else by_day[day][::-1]
+        queues.append([p for pair in zip_longest(first, second) for p in pair if p is not None])
+    chosen: list[Plan] = []
+    for depth in range(max(len(queue) for queue in queues)):
+        chosen += [queue[depth] for queue in queues if len(queue) > depth]
+        if len(chosen) >= limit:
+            break
+    return sorted(chosen[:limit], key=lambda plan: plan[0].start)
+
+
+def _why_empty(uow: UnitOfWork, found: PlanSearch, start_date: date, end_date: date) -> str:
+    """too_soon or beyond_horizon when the window lies there, else closed when no day in it
+    has working time, else fully_booked."""
+    now = uow.now()
+    settings = uow.settings
+    earliest = now + timedelta(minutes=settings.min_notice_minutes)
+    latest = now + timedelta(days=settings.horizon_days)
+    window_start = local_day_bounds(start_date, uow.tz)[0]
+    window_end = local_day_bounds(end_date, uow.tz)[1]
+    if window_end <= earliest:
+        return "too_soon"
+    if window_start > latest:
+        return "beyond_horizon"
+    visit = found.visit
+    if visit is None:
+        return "too_soon" if window_start < earliest else "beyond_horizon"
+    bookable = (max(window_start, earliest), min(window_end, latest))
+    for day in days_between(found.first, found.last):
+        for calendar in visit.parts[0].calendars:
+            if day in calendar.window.closures:
+                continue
+            for shift_start, shift_end in calendar.shifts(day):
+                if shift_start < bookable[1] and bookable[0] < shift_end:
+                    return "fully_booked"
+    return "closed"
+
+
+def _next_available(uow: UnitOfWork, parts: Sequence[PartRequest], end_date: date) -> Slot | None:
+    """The first free start after ``end_date`` (looking a week, a month, then three ahead)."""
+    first = end_date + timedelta(days=1)
+    for days in _NEXT_STEPS:
+        found = search_plans(
+            uow, parts, first, first + timedelta(days=days - 1), count_bookings=True
+        )
+        plans = _one_per_start(found)
+        if plans:
+            return plan_slot(plans[0], uow.tz)
+        if found.visit is None:  # past the horizon
+            return None
+        first += timedelta(days=days)
+    return None
