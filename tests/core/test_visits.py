@@ -390,3 +390,12 @@ def test_resource_admin_rules(uow):
     with pytest.raises(ServiceNotOffered):
         find_available_slots(uow, service_id=LASER, start_date=DAY)
     assert business.list_services(uow)  # the rest of the catalog is untouched
+
+
+def test_requirements_that_can_never_be_met_are_refused(uow):
+    with pytest.raises(ValidationFailed):
+        resources.set_service_resource_groups(uow, HYDRAFACIAL, [[ROOM_1], [ROOM_1]])
+    # Two groups sharing a room can still be met with the other one.
+    assert resources.set_service_resource_groups(
+        uow, HYDRAFACIAL, [[ROOM_1, ROOM_2], [ROOM_2]]
+    ) == [[ROOM_1, ROOM_2], [ROOM_2]]

@@ -11,6 +11,7 @@ from booking_core.clock import Clock, FixedClock, system_clock
 from booking_core.demo import is_empty, load_demo_business
 from booking_core.domain.contact import mask_phone, normalize_phone
 from booking_core.domain.model import (
+    HOLDING_STATUSES,
     MAX_ID,
     MAX_VISIT_PARTS,
     Appointment,
@@ -65,6 +66,7 @@ from booking_core.notify import (
     run_dispatcher,
     start_background_dispatcher,
 )
+from booking_core.notify.feed import appointment_calendar
 from booking_core.secret_key import MissingSecretKey
 from booking_core.services.appointment_queries import (
     MAX_CALENDAR_DAYS,
@@ -76,7 +78,14 @@ from booking_core.services.appointment_queries import (
     get_appointment,
 )
 from booking_core.services.availability import find_available_slots
-from booking_core.services.bookable_times import BookableTimes, find_bookable_times
+from booking_core.services.blocked_time import BlockedTime, blocked_time, calendar_version
+from booking_core.services.bookable_times import (
+    AvailabilityOverview,
+    BookableTimes,
+    DayStatus,
+    availability_overview,
+    find_bookable_times,
+)
 from booking_core.services.booking import (
     BookingResult,
     cancel_appointment,
@@ -109,6 +118,12 @@ from booking_core.services.business import (
     update_service,
 )
 from booking_core.services.callbacks import list_callbacks, mark_callback_done, request_callback
+from booking_core.services.clients import (
+    ClientRecord,
+    get_client_record,
+    search_clients,
+    update_client,
+)
 from booking_core.services.requester import Requester
 from booking_core.services.resources import (
     add_resource_time_off,
@@ -131,6 +146,7 @@ from booking_core.settings import BookingSettings
 
 __all__ = [
     "ERROR_HTTP_STATUS",
+    "HOLDING_STATUSES",
     "MAX_CALENDAR_DAYS",
     "MAX_CATALOG_NAME",
     "MAX_CLIENT_NAME",
@@ -143,6 +159,8 @@ __all__ = [
     "AppointmentEvent",
     "AppointmentPart",
     "AppointmentStatus",
+    "AvailabilityOverview",
+    "BlockedTime",
     "BookableTimes",
     "BookingError",
     "BookingResult",
@@ -150,13 +168,16 @@ __all__ = [
     "BookingSystem",
     "Callback",
     "Client",
+    "ClientRecord",
     "Clock",
     "Closure",
+    "DayStatus",
     "FaqEntry",
     "FixedClock",
     "MissingSecretKey",
     "Offering",
     "PartRequest",
+    "PhoneInUse",
     "Provider",
     "RateLimited",
     "Requester",
@@ -182,12 +203,16 @@ __all__ = [
     "add_closure",
     "add_resource_time_off",
     "add_time_off",
+    "appointment_calendar",
     "appointment_history",
+    "availability_overview",
+    "blocked_time",
     "booked_during",
     "booked_on_date",
     "bootstrap",
     "business_info",
     "calendar",
+    "calendar_version",
     "cancel_appointment",
     "count_ai_call",
     "count_by_status",
@@ -203,6 +228,7 @@ __all__ = [
     "find_bookable_times",
     "find_client_appointments",
     "get_appointment",
+    "get_client_record",
     "get_faq",
     "get_policies",
     "get_working_hours",
@@ -230,6 +256,7 @@ __all__ = [
     "reschedule_appointment",
     "revoke_feed_token",
     "run_dispatcher",
+    "search_clients",
     "send_verification_code",
     "service_resource_groups",
     "set_appointment_status",
@@ -240,6 +267,7 @@ __all__ = [
     "set_working_hours",
     "start_background_dispatcher",
     "system_clock",
+    "update_client",
     "update_provider",
     "update_resource",
     "update_service",

@@ -41,6 +41,12 @@ class ClientOverlap(BookingError):
     default_message = "You already have an appointment at that time."
 
 
+class PhoneInUse(BookingError):
+    code = "phone_in_use"
+    http_status = 409
+    default_message = "Another client already has that phone number."
+
+
 class IdempotencyConflict(BookingError):
     code = "idempotency_conflict"
     http_status = 409

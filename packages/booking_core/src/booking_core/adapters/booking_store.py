@@ -16,6 +16,7 @@ from booking_core.adapters import mappers
 from booking_core.adapters import tables as t
 from booking_core.adapters.database import ROWS_UNREAD_OPTION, is_postgresql
 from booking_core.domain.model import (
+    HOLDING_STATUSES,
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
@@ -33,6 +34,8 @@ _a, _ap, _apr, _r = (
     t.reservations,
 )
 _BOOKED = AppointmentStatus.BOOKED.value
+# Booked or checked in: an appointment that holds its time.
+_HOLDING = [status.value for status in HOLDING_STATUSES]
 
 
 # Statements built once (SQLAlchemy then reuses their compiled form; building one costs more
@@ -85,7 +88,7 @@ _CLIENT_WITH_UPCOMING = (
             sa.and_(
                 _a.c.client_id == t.clients.c.id,
                 _a.c.end_at > _p("after", type_=t.UTCDateTime),
-                _a.c.status == _BOOKED,
+                _a.c.status.in_(_HOLDING),
             ),
         )
         .outerjoin(t.providers, t.providers.c.id == _a.c.provider_id)
@@ -125,7 +128,7 @@ _BOOKED_COUNTS = (
     sa.select(_a.c.provider_id, sa.func.count().label("booked"))
     .where(
         _a.c.provider_id.in_(_p("ids", expanding=True)),
-        _a.c.status == _BOOKED,
+        _a.c.status.in_(_HOLDING),
         _a.c.start_at >= _p("start", type_=t.UTCDateTime),
         _a.c.start_at < _p("end", type_=t.UTCDateTime),
     )
@@ -139,6 +142,10 @@ _IDEMPOTENCY_RECORD = sa.select(t.idempotency_records).where(
     t.idempotency_records.c.key_hash == _p("key_hash"),
 )
 _INSERT_IDEMPOTENCY_RECORD = sa.insert(t.idempotency_records).inline()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class BookingStore:
@@ -188,6 +195,57 @@ class BookingStore:
         client = Client(first.known_client_id, first.known_name, phone, first.known_email)
         upcoming = [mappers.appointment_from_row(row, client) for row in rows if row.id]
         return client, upcoming
+
+    def get_client(self, client_id: int) -> tuple[Client, str] | None:
+        """The client and the front desk's notes about them."""
+        row = self.connection.execute(
+            sa.select(t.clients).where(t.clients.c.id == client_id)
+        ).first()
+        if row is None:
+            return None
+        return Client(row.id, row.name, row.phone, row.email), row.notes
+
+    def client_id_with_phone(self, phone: str) -> int | None:
+        found = self.connection.execute(
+            sa.select(t.clients.c.id).where(t.clients.c.phone == phone)
+        ).scalar()
+        return None if found is None else int(found)
+
+    def search_clients(self, text: str, digits: str, limit: int, offset: int) -> list[Client]:
+        """Clients whose name or e-mail contains ``text`` (any case) or whose phone contains
+        ``digits``; by name."""
+        c = t.clients
+        pattern = f"%{_escape_like(text.lower())}%"
+        matches = [
+            sa.func.lower(c.c.name).like(pattern, escape="\\"),
+            sa.func.lower(sa.func.coalesce(c.c.email, "")).like(pattern, escape="\\"),
+        ]
+        if digits:
+            matches.append(c.c.phone.like(f"%{digits}%"))
+        rows = self.connection.execute(
+            sa.select(c)
+            .where(sa.or_(*matches))
+            .order_by(sa.func.lower(c.c.name), c.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [Client(row.id, row.name, row.phone, row.email) for row in rows]
+
+    def update_client(self, client_id: int, values: dict[str, Any]) -> None:
+        if values:
+            self.connection.execute(
+                sa.update(t.clients).where(t.clients.c.id == client_id).values(**values)
+            )
+
+    def client_appointments(self, client_id: int) -> list[Appointment]:
+        """Every appointment of the client, newest first, with their parts."""
+        query = (
+            mappers.select_appointments()
+            .where(_a.c.client_id == client_id)
+            .order_by(_a.c.start_at.desc())
+        )
+        found = [mappers.appointment_from_row(row) for row in self.connection.execute(query)]
+        return self.with_parts(found)
 
     # --- appointments ------------------------------------------------------------------------
     def appointment(
@@ -278,7 +336,7 @@ class BookingStore:
             held = held.where(_r.c.start_at < end)
         query = (
             mappers.select_appointments()
-            .where(_a.c.id.in_(held), _a.c.status == _BOOKED)
+            .where(_a.c.id.in_(held), _a.c.status.in_(_HOLDING))
             .order_by(_a.c.start_at)
         )
         found = [mappers.appointment_from_row(row) for row in self.connection.execute(query)]
@@ -293,6 +351,16 @@ class BookingStore:
         )
         return {int(row.provider_id): int(row.booked) for row in rows}
 
+    def change_marker(self) -> tuple[int, datetime | None]:
+        """How many appointments there are and when one last changed."""
+        row = self.connection.execute(
+            sa.select(sa.func.count(), sa.func.max(_a.c.updated_at))
+        ).one()
+        latest = row[1]
+        if isinstance(latest, str):  # SQLite's max() of the stamps: text
+            latest = datetime.fromisoformat(latest + "+00:00")
+        return int(row[0]), latest
+
     def booked_starts(
         self, provider_ids: Iterable[int], start: datetime, end: datetime
     ) -> list[tuple[int, datetime]]:
@@ -300,7 +368,7 @@ class BookingStore:
         rows = self.connection.execute(
             sa.select(_a.c.provider_id, _a.c.start_at).where(
                 _a.c.provider_id.in_(list(provider_ids)),
-                _a.c.status == _BOOKED,
+                _a.c.status.in_(_HOLDING),
                 _a.c.start_at >= start,
                 _a.c.start_at < end,
             )
@@ -313,7 +381,7 @@ class BookingStore:
         return int(
             self.connection.execute(
                 sa.select(sa.func.count()).where(
-                    _a.c.id.in_(with_provider), _a.c.status == _BOOKED, _a.c.end_at > now
+                    _a.c.id.in_(with_provider), _a.c.status.in_(_HOLDING), _a.c.end_at > now
                 )
             ).scalar_one()
         )

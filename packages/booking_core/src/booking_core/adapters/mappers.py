@@ -36,7 +36,14 @@ from booking_core.domain.model import (
 
 
 def provider_from_row(row: Any) -> Provider:
-    return Provider(id=row.id, name=row.name, title=row.title, active=row.active)
+    return Provider(
+        id=row.id,
+        name=row.name,
+        title=row.title,
+        active=row.active,
+        photo_url=row.photo_url or "",
+        bio=row.bio or "",
+    )
 
 
 def service_from_row(row: Any) -> Service:

@@ -84,6 +84,9 @@ providers = sa.Table(
     sa.Column("title", sa.String(120), nullable=False, server_default=""),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Shown to clients on the booking page (optional).
+    sa.Column("photo_url", sa.String(500), nullable=False, server_default=""),
+    sa.Column("bio", sa.String(500), nullable=False, server_default=""),
 )
 
 services = sa.Table(
@@ -150,6 +153,8 @@ clients = sa.Table(
     sa.Column("phone", sa.String(20), nullable=False, unique=True),
     sa.Column("email", sa.String(254), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # The front desk's private notes (allergies, preferences): never sent to the client.
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
 )
 
 appointments = sa.Table(
@@ -172,7 +177,8 @@ appointments = sa.Table(
     sa.Column("cancelled_at", UTCDateTime, nullable=True),
     sa.CheckConstraint("end_at > start_at", name="ordered"),
     sa.CheckConstraint(
-        "status IN ('booked', 'cancelled', 'completed', 'no_show')", name="status_values"
+        "status IN ('booked', 'arrived', 'cancelled', 'completed', 'no_show')",
+        name="status_values",
     ),
     sa.CheckConstraint("source IN ('web', 'ai', 'admin')", name="source_values"),
     sa.Index("ix_appointments_start", "start_at"),

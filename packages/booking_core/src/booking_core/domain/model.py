@@ -18,9 +18,14 @@ LONGEST_BUSY = timedelta(minutes=MAX_SERVICE_MINUTES + MAX_BUFFER_MINUTES)
 
 class AppointmentStatus(StrEnum):
     BOOKED = "booked"
+    ARRIVED = "arrived"  # checked in: still holds its time, like a booked one
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+
+
+#: Statuses that hold their time: the slot, the per-phone limit, the client-overlap check.
+HOLDING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
 
 
 class Source(StrEnum):
@@ -56,6 +61,8 @@ class Provider:
     name: str
     title: str
     active: bool = True
+    photo_url: str = ""  # shown to clients with the short bio (both optional)
+    bio: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from booking_core.domain.model import Appointment, AppointmentStatus, Provider, 
 from booking_core.domain.timezones import local_day_bounds
 from booking_core.errors import NotFound
 from booking_core.services.outbox import visit_text
+from booking_core.services.requester import Requester
 from booking_core.services.tokens import hash_secret
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 from booking_core.settings import APP_NAME, BookingSettings
@@ -168,3 +169,46 @@ def _local_or_utc(instant: datetime, tz: ZoneInfo) -> datetime:
     if local.fold:
         return instant.astimezone(UTC)
     return local
+
+
+# --- a client's own appointment ---------------------------------------------------------------
+def appointment_calendar(uow: UnitOfWork, appointment_id: str, requester: Requester) -> bytes:
+    """The client's appointment as an .ics file ("add to calendar"): one event per part, in
+    business-local time with its zone. It never carries the manage link (calendars get shared).
+    Found and authorized as ``get_appointment`` does."""
+    from booking_core.services.appointment_queries import get_appointment
+
+    appointment = get_appointment(uow, appointment_id, requester)
+    settings, tz = uow.settings, uow.tz
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{settings.business_name}//{APP_NAME}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    day = appointment.start.date()
+    calendar.add_component(
+        icalendar.Timezone.from_tzid(
+            settings.timezone,
+            first_date=date(day.year - 1, 1, 1),
+            last_date=date(day.year + 2, 1, 1),
+        )
+    )
+    cancelled = appointment.status is AppointmentStatus.CANCELLED
+    for position, part in enumerate(appointment.parts):
+        event = icalendar.Event()
+        suffix = f"-{position + 1}" if len(appointment.parts) > 1 else ""
+        event.add("uid", f"{appointment.id}{suffix}-client@{APP_NAME}")
+        event.add("dtstamp", appointment.updated_at.astimezone(UTC))
+        event.add("sequence", appointment.sequence)
+        event.add("dtstart", _local_or_utc(part.start, tz))
+        event.add("dtend", _local_or_utc(part.end, tz))
+        event.add("summary", f"{part.service_name} at {settings.business_name}")
+        event.add(
+            "description",
+            f"{visit_text(appointment, settings)}\nQuestions or changes: {settings.business_phone}",
+        )
+        rooms = [r.name for r in part.resources if r.kind is ResourceKind.ROOM]
+        event.add("location", ", ".join([settings.business_name, *rooms]))
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())

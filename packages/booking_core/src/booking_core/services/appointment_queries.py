@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from booking_core.domain.contact import normalize_phone
-from booking_core.domain.model import Appointment, AppointmentEvent, AppointmentStatus
+from booking_core.domain.model import HOLDING_STATUSES, Appointment, AppointmentEvent
 from booking_core.domain.timezones import local_day_bounds
 from booking_core.errors import NotFound, ValidationFailed
 from booking_core.services.requester import Requester, authorize, is_uuid, localized
@@ -60,7 +60,7 @@ def booked_during(
     with uow.begin() as tx:
         # Appointments are at most a day long: start a day early to catch one running into it.
         found = tx.bookings.appointments_between(
-            start - timedelta(days=1), end, provider_id, [AppointmentStatus.BOOKED]
+            start - timedelta(days=1), end, provider_id, HOLDING_STATUSES
         )
     return [
         localized(a, uow.tz)

@@ -144,3 +144,64 @@ def _next_available(uow: UnitOfWork, parts: Sequence[PartRequest], end_date: dat
             return None
         first += timedelta(days=days)
     return None
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    date: date
+    status: str  # open (free slots), full (working time, none free) or closed (no working time)
+    free: int
+
+
+@dataclass(frozen=True)
+class AvailabilityOverview:
+    """What the booking page shows: the slots, each asked date's status, and when the asked
+    dates have no slot, the next free one after them."""
+
+    slots: list[Slot]
+    days: list[DayStatus]
+    next_available: Slot | None = None
+
+
+def availability_overview(
+    uow: UnitOfWork,
+    *,
+    service_id: int | Sequence[int],
+    start_date: date,
+    end_date: date,
+    provider_id: int | None = None,
+) -> AvailabilityOverview:
+    """``find_available_slots`` for the dates, with each date ``closed`` (nobody works then, a
+    closure, the provider's day off or time off, or nothing left before the notice or past the
+    horizon), ``full`` (working time, no free slot) or ``open``."""
+    ids = [service_id] if isinstance(service_id, int) else list(service_id)
+    parts = [PartRequest(sid, provider_id) for sid in ids]
+    found = search_plans(uow, parts, start_date, end_date)
+    slots = [plan_slot(plan, uow.tz) for plan in found.plans]
+    free: dict[date, int] = {}
+    for slot in slots:
+        free[slot.start.date()] = free.get(slot.start.date(), 0) + 1
+    days = [
+        DayStatus(day, "open" if free.get(day) else _day_status(uow, found, day), free.get(day, 0))
+        for day in days_between(start_date, end_date)
+    ]
+    nxt = None if slots else _next_available(uow, parts, end_date)
+    return AvailabilityOverview(slots, days, nxt)
+
+
+def _day_status(uow: UnitOfWork, found: PlanSearch, day: date) -> str:
+    """full when some first-part provider has bookable working time that day, else closed."""
+    visit = found.visit
+    if visit is None or not found.first <= day <= found.last:
+        return "closed"
+    now = uow.now()
+    earliest = now + timedelta(minutes=uow.settings.min_notice_minutes)
+    latest = now + timedelta(days=uow.settings.horizon_days)
+    for calendar in visit.parts[0].calendars:
+        if day in calendar.window.closures:
+            return "closed"
+        for shift_start, shift_end in calendar.shifts(day):
+            start, end = max(shift_start, earliest), min(shift_end, latest)
+            if start < end and next(calendar.time_off.gaps(start, end), None) is not None:
+                return "full"
+    return "closed"

@@ -486,19 +486,24 @@ def _move(
     return BookingResult(result)
 
 
+#: What the front desk may mark: checked in, then completed or a no-show.
+_OUTCOMES = (AppointmentStatus.ARRIVED, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+
+
 # --- status (admin) ----------------------------------------------------------------------------
 def set_appointment_status(
     uow: UnitOfWork, *, appointment_id: str, status: str, requester: Requester
 ) -> Appointment:
-    """Admin: mark a booked appointment completed or no-show."""
+    """Admin: check a booked appointment in (arrived), or mark it completed or no-show."""
     with booking_log("status", requester.source, appointment=appointment_id) as log:
         try:
             new_status = AppointmentStatus(status)
         except ValueError:
             new_status = None
-        if new_status not in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
+        if new_status not in _OUTCOMES:
             raise ValidationFailed(
-                "Status must be completed or no_show.", fields={"status": "completed|no_show"}
+                "Status must be arrived, completed or no_show.",
+                fields={"status": "arrived|completed|no_show"},
             )
         if not requester.is_admin:
             raise Unauthorized()
@@ -511,6 +516,14 @@ def set_appointment_status(
                 raise ValidationFailed("A cancelled appointment cannot be marked " + status + ".")
             if current.status is new_status:
                 return current
+            if new_status is AppointmentStatus.ARRIVED and current.status is not (
+                AppointmentStatus.BOOKED
+            ):
+                raise ValidationFailed(
+                    f"Only a booked appointment can be checked in (this one is "
+                    f"{current.status.value.replace('_', ' ')}).",
+                    status=current.status.value,
+                )
             changed = replace(current, status=new_status, updated_at=now)
             tx.bookings.update_appointment(changed)
             tx.bookings.add_event(

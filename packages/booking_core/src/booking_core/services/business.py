@@ -178,6 +178,36 @@ def require_name(name: str | None, field: str = "name") -> str:
     return name
 
 
+MAX_PROVIDER_BIO = 500
+MAX_PHOTO_URL = 500
+
+
+def _profile(values: dict[str, Any]) -> dict[str, str]:
+    """A provider's photo (an http(s) image URL, or empty) and short bio, checked."""
+    clean: dict[str, str] = {}
+    if "photo_url" in values:
+        url = values["photo_url"].strip()
+        if url and (
+            len(url) > MAX_PHOTO_URL
+            or not url.lower().startswith(("https://", "http://"))
+            or not is_one_line_text(url)
+            or any(c in url for c in ' "<>')
+        ):
+            raise ValidationFailed(
+                "The photo is the web address of an image (https://...).",
+                fields={"photo_url": "an http(s) URL"},
+            )
+        clean["photo_url"] = url
+    if "bio" in values:
+        bio = " ".join(values["bio"].split())
+        if len(bio) > MAX_PROVIDER_BIO or not is_storable_text(bio):
+            raise ValidationFailed(
+                f"The bio is at most {MAX_PROVIDER_BIO} characters.", fields={"bio": "too long"}
+            )
+        clean["bio"] = bio
+    return clean
+
+
 def create_provider(uow: UnitOfWork, name: str, title: str = "", active: bool = True) -> Provider:
     def work(tx: Any) -> Provider:
         provider: Provider = tx.catalog.add_provider(
@@ -191,10 +221,13 @@ def create_provider(uow: UnitOfWork, name: str, title: str = "", active: bool = 
 def update_provider(uow: UnitOfWork, provider_id: int, **changes: Any) -> Provider:
     """Rename or (de)activate a provider. Deactivating one with future bookings is refused."""
     values = {
-        k: v for k, v in changes.items() if k in {"name", "title", "active"} and v is not None
+        k: v
+        for k, v in changes.items()
+        if k in {"name", "title", "active", "photo_url", "bio"} and v is not None
     }
     if "name" in values:
         values["name"] = require_name(values["name"])
+    values.update(_profile(values))
 
     def work(tx: Any) -> Provider:
         provider = tx.catalog.get_provider(provider_id)

@@ -28,6 +28,11 @@ CLIENT_KINDS = (*CLIENT_KIND.values(), REMINDER)
 #: Outbox row statuses (the table's check constraint holds the same list).
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
+_CLIENT_HEADLINE = {
+    "created": "Your appointment is booked",
+    "cancelled": "Your appointment is cancelled",
+    "rescheduled": "Your appointment has moved",
+}
 _OWNER_HEADLINE = {"created": "New booking", "cancelled": "Cancelled", "rescheduled": "Moved"}
 # Fixed English names: strftime's %a/%b would follow whatever locale the process runs under.
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -70,7 +75,12 @@ def visit_text(appointment: Appointment, settings: BookingSettings) -> str:
     return ", then ".join(texts)
 
 
-def _client_text(change: str, appointment: Appointment, settings: BookingSettings) -> str:
+def _client_text(
+    change: str, appointment: Appointment, settings: BookingSettings, sent_at: datetime
+) -> str:
+    """The client's text. One sent inside the change cutoff (a booking made late, a reminder
+    that goes out within it) offers the link to view the appointment and the phone to change
+    it: online changes are closed by then."""
     when = when_text(appointment.start, settings)
     who = visit_text(appointment, settings)
     first = _first_name(appointment)
@@ -83,10 +93,15 @@ def _client_text(change: str, appointment: Appointment, settings: BookingSetting
         text = f"{greeting}your {who} at {settings.business_name} on {when} is cancelled."
     else:  # reminder
         text = f"{greeting}a reminder of your {who} at {settings.business_name} on {when}."
-    if change != "cancelled":
-        # The link is rendered when the message is sent: no token is stored in its text.
-        text += f" View, move or cancel: {MANAGE_LINK}"
-    return text + f" Questions? Call {settings.business_phone}."
+    if change == "cancelled":
+        return text + f" Questions? Call {settings.business_phone}."
+    # The link is rendered when the message is sent: no token is stored in its text.
+    if appointment.start - sent_at <= timedelta(hours=settings.change_cutoff_hours):
+        return (
+            text + f" View it: {MANAGE_LINK} To change or cancel it now, please call "
+            f"{settings.business_phone}."
+        )
+    return text + f" View, move or cancel: {MANAGE_LINK} Questions? Call {settings.business_phone}."
 
 
 def _owner_text(
@@ -173,10 +188,24 @@ def queue_for_change(
         CLIENT_KIND[change],
         "sms",
         appointment.client.phone,
-        _client_text(change, appointment, settings),
+        _client_text(change, appointment, settings, now),
         now,
         now,
     )
+    if appointment.client.email:
+        # The same message by e-mail when the client gave an address.
+        _add(
+            rows,
+            appointment,
+            CLIENT_KIND[change],
+            "email",
+            appointment.client.email,
+            _client_text(change, appointment, settings, now),
+            now,
+            now,
+            subject=f"{_CLIENT_HEADLINE[change]}: {settings.business_name}, "
+            f"{when_text(appointment.start, settings)}",
+        )
     owner_text = _owner_text(change, appointment, settings, previous_start)
     services = " + ".join(p.service_name for p in appointment.parts) or appointment.service_name
     if settings.owner_phone:
@@ -208,7 +237,7 @@ def queue_for_change(
                 REMINDER,
                 "sms",
                 appointment.client.phone,
-                _client_text("reminder", appointment, settings),
+                _client_text("reminder", appointment, settings, due),
                 due,
                 now,
             )

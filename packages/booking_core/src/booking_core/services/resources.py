@@ -155,7 +155,31 @@ def _clean_groups(groups: Sequence[Sequence[int]]) -> list[list[int]]:
     clean = [sorted(set(group)) for group in groups]
     if any(not 0 < r <= MAX_ID for group in clean for r in group):
         raise NotFound("Unknown resource id(s).", resource="resource")
+    if not _distinct_choice_exists(clean):
+        raise ValidationFailed(
+            "These groups can never all be met at once: a booking takes a different resource "
+            "for each group (for example [[1], [1]] asks for resource 1 twice).",
+            fields={"groups": "cannot all be met"},
+        )
     return clean
+
+
+def _distinct_choice_exists(groups: list[list[int]]) -> bool:
+    """Whether every group can get a resource of its own (a bipartite matching, found by
+    augmenting paths: a handful of groups and resources)."""
+    holder: dict[int, int] = {}  # resource: the group holding it
+
+    def place(group: int, seen: set[int]) -> bool:
+        for resource in groups[group]:
+            if resource in seen:
+                continue
+            seen.add(resource)
+            if resource not in holder or place(holder[resource], seen):
+                holder[resource] = group
+                return True
+        return False
+
+    return all(place(group, set()) for group in range(len(groups)))
 
 
 def _existing_resource(tx: Transaction, resource_id: int) -> Resource:
