@@ -312,3 +312,13 @@ def test_a_reschedule_keeping_the_provider_offers_anyone_free(uow):
     alternatives = caught.value.details["alternatives"]
     assert alternatives and alternatives[0]["provider_id"] == PATEL
     assert alternatives[0]["start"] == at(DAY, 9).isoformat()
+
+
+def test_every_token_verifies_whatever_characters_it_holds(uow):
+    from booking_core.services.tokens import verification_token
+
+    expires = int(uow.now().timestamp()) + 600
+    tokens = [verification_token(uow.secret, PHONE, expires + i) for i in range(40)]
+    assert any("-" in token or "_" in token for token in tokens)  # URL-safe base64
+    for token in tokens:
+        assert verify_caller(uow, PHONE, token) == token

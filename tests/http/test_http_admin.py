@@ -33,6 +33,7 @@ def test_public_reads(client: TestClient) -> None:
         "description",
         "duration_minutes",
         "price_cents",
+        "preparation",
     }
     botox_providers = client.get("/api/providers", params={"service_id": BOTOX}).json()
     assert [p["id"] for p in botox_providers["providers"]] == [PATEL, RIVERA]
@@ -126,6 +127,8 @@ def test_providers_create_rename_and_deactivate(client: TestClient) -> None:
         "title": "RN",
         "active": True,
         "service_ids": [],
+        "photo_url": "",
+        "bio": "",
     }
     services = client.put(
         "/api/admin/providers/5/services",
@@ -188,6 +191,7 @@ def test_services_create_and_patch(client: TestClient) -> None:
         "buffer_minutes": 0,
         "price_cents": 0,
         "active": True,
+        "preparation": "",
     }
     patched = client.patch("/api/admin/services/6", json={"price_cents": 12500}, headers=ADMIN)
     assert patched.json()["service"]["price_cents"] == 12500

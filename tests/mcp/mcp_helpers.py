@@ -9,7 +9,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -70,6 +71,24 @@ def serve(app: Any) -> Iterator[RunningServer]:
         sock.close()
 
 
+@asynccontextmanager
+async def mcp_client(
+    url: str, *, token: str | None = AI_TOKEN, caller: str | None = None
+) -> AsyncIterator[Client]:
+    """The SDK's high-level client over streamable HTTP; ``caller`` is sent as the
+    caller-number header (as a voice platform does)."""
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if caller:
+        headers["X-Caller-Number"] = caller
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=60)) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        yield client
+
+
 def with_mcp(
     url: str,
     scenario: Callable[[Client], Awaitable[T]],
@@ -78,17 +97,9 @@ def with_mcp(
     caller: str | None = None,
 ) -> T:
     """Run ``scenario`` with the SDK's high-level client connected over streamable HTTP."""
-    headers = {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if caller:
-        headers["X-Caller-Number"] = caller
 
     async def main() -> T:
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=60)) as http,
-            Client(streamable_http_client(url, http_client=http)) as client,
-        ):
+        async with mcp_client(url, token=token, caller=caller) as client:
             return await scenario(client)
 
     return anyio.run(main)

@@ -32,8 +32,13 @@ What the route does:
   a foreign Host answers 421, a foreign Origin 403;
 - runs stateless with JSON responses: no session state lives in one process, so
   ``booking serve --workers 4`` works, and each POST gets one plain JSON reply;
-- the caller's number in the header named by ``settings.caller_header`` (``X-Caller-Number``)
-  overrides any ``client_phone`` argument (see ``ai_tools.server``).
+- the callers are strangers on the phone (``build_server(uow)``, not the operator): the
+  caller's number in the header named by ``settings.caller_header`` (``X-Caller-Number``)
+  overrides any ``client_phone`` argument and is vouched for; without it, reading or changing
+  appointments needs a code texted to the phone (``send_verification_code``); and every tool
+  call counts against the caller's per-minute limit (``BOOKING_AI_CALLS_PER_MINUTE``), keyed by
+  that number, else the ``Mcp-Session-Id`` header, else the client address (see
+  ``ai_tools.server``).
 
 ``McpHttpApp`` is also a complete ASGI application (routes plus lifespan), so it can be served
 on its own: ``system = bootstrap(); uvicorn.run(mcp_http_app(system.uow, system.settings))``.
@@ -94,7 +99,7 @@ async def _run(session_manager: StreamableHTTPSessionManager) -> AsyncIterator[N
 
 def mcp_http_app(uow: UnitOfWork, settings: BookingSettings) -> McpHttpApp:
     """A fresh MCP server and session manager over ``uow``, guarded by the AI bearer token."""
-    server = build_server(uow)
+    server = build_server(uow)  # remote callers: codes for unvouched numbers, calls counted
     # Building the SDK's app creates server.session_manager; we keep that manager and put our
     # own route (with the bearer check) in front of it instead of mounting the SDK's sub-app.
     server.streamable_http_app(

@@ -1,27 +1,43 @@
 """The AI receptionist's MCP tool server: thin tools over booking_core's service layer.
 
-Every tool parses its arguments, calls one booking_core function with ``Requester.ai(phone)``
-(so what it books has source ``ai``) and shapes a short answer for a voice agent. No booking
-rule lives here. A ``BookingError`` becomes a tool error result (``is_error=True``) whose text
-starts with the error code and the sentence, plus the nearest open times for
-``slot_unavailable``; the same facts are in the structured content.
+Every tool parses its arguments, calls booking_core with ``Requester.ai(phone)`` (so what it
+books has source ``ai``) and shapes a short answer for a voice agent. No booking rule lives
+here. A ``BookingError`` becomes a tool error result (``is_error=True``) whose text starts with
+the error code and the sentence, plus what the agent can do next (the nearest open times for
+``slot_unavailable``, how to verify for ``verification_required``); the same facts are in the
+structured content.
 
-Caller identity: over HTTP, the caller's number in the header named by
-``settings.caller_header`` (``X-Caller-Number`` by default, as voice platforms send it)
-overrides any ``client_phone`` argument; over stdio the argument is used. Phones are compared
-in E.164 form only (booking_core normalises them).
+Who is calling (``build_server(uow, operator=...)``):
+
+- Remote callers (the default; the streamable HTTP endpoint): the caller's number in the header
+  named by ``settings.caller_header`` (``X-Caller-Number``, as voice platforms send it) wins
+  over any ``client_phone`` argument and is vouched for. Without a usable header number,
+  ``find_appointments``, ``cancel_appointment`` and ``reschedule_appointment`` need a
+  ``verification_code``: a code ``send_verification_code`` texted to that phone, or the
+  ``verification_token`` an earlier answer gave. Every tool call is counted per caller
+  (``count_ai_call``: the caller's number, else the MCP session id, else the client address).
+- The operator (``operator=True``, stdio: a desktop agent run by staff): ``client_phone`` is
+  used, with no code and no call limit.
+
+Phones are compared in E.164 form only (booking_core normalises them).
+
+The tool list is kept small (a voice agent pays for every token of it, on every turn): tools
+publish no output schema (their answers still carry structured content), and the published
+input schemas are compacted (``compact_schema``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from datetime import date as date_type
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ClassVar, ParamSpec, TypeVar
 
+import anyio.to_thread
 from booking_core import (
     MAX_CLIENT_NAME,
     MAX_ID,
@@ -30,6 +46,7 @@ from booking_core import (
     Appointment,
     AppointmentPart,
     BookingError,
+    BookingSettings,
     PartRequest,
     Requester,
     Slot,
@@ -37,10 +54,15 @@ from booking_core import (
     SlotUnavailable,
     UnitOfWork,
     ValidationFailed,
+    VerificationFailed,
+    VerificationRequired,
     bootstrap,
     business_info,
+    count_ai_call,
+    find_bookable_times,
     find_client_appointments,
     normalize_phone,
+    verify_caller,
 )
 from booking_core import (
     cancel_appointment as core_cancel,
@@ -48,18 +70,18 @@ from booking_core import (
 from booking_core import (
     create_appointment as core_create,
 )
-from booking_core import (
-    find_available_slots as core_find_slots,
-)
 from booking_core import list_providers as core_list_providers
 from booking_core import list_services as core_list_services
+from booking_core import request_callback as core_request_callback
 from booking_core import (
     reschedule_appointment as core_reschedule,
 )
+from booking_core import send_verification_code as core_send_code
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 SERVER_NAME = "hello-gorgeous-booking"
@@ -68,6 +90,11 @@ DEFAULT_SLOT_LIMIT = 8
 MAX_DAYS = 31
 #: The most treatments one visit may hold (booking_core's limit).
 MAX_VISIT_SERVICES = MAX_VISIT_PARTS
+#: The most characters the whole tools/list may take (json.dumps of its tools): about 2,500
+#: tokens, which a voice agent pays on every turn. tests/mcp/test_mcp_tool_budget.py holds it.
+TOOL_LIST_BUDGET = 10_000
+#: The header a streamable HTTP client sends its MCP session id in.
+SESSION_HEADER = "mcp-session-id"
 
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -75,30 +102,59 @@ INSTRUCTIONS = (
     "You are the receptionist of a med spa and book appointments through these tools. "
     "Call get_business_info first to learn today's date and the current local time; every date "
     "and time you send or receive is in the business's local time zone. Offer only times that "
-    "find_available_slots returned. Before calling book_appointment, read back the service, the "
-    "day and time, the provider if one was chosen and the client's name, and wait for a clear "
-    "yes. When a tool returns an error, tell the caller what it says in plain words and offer "
-    "the alternative times it lists."
+    "find_available_slots returned, and pass their start values unchanged. Before booking, "
+    "moving or cancelling, read back the service, the day and time, the provider and the "
+    "client's name, and wait for a clear yes. When a tool answers verification_required, call "
+    "send_verification_code, ask the caller for the 6-digit code they receive, and call the "
+    "tool again with it as verification_code; then pass the verification_token the answer "
+    "gives as verification_code for the rest of the call. When a tool returns an error, tell "
+    "the caller what it says in plain words and offer the alternatives it lists. When the "
+    "caller wants a person, or you cannot help, use request_callback."
 )
 
 # --- outputs: short, typed, and only what a voice agent needs ---------------------------------
 
 
+class Answer(BaseModel):
+    """A tool's answer. Optional facts left as None are left out of it, except those named in
+    ``nullable``, which are kept (as null) when they were set."""
+
+    nullable: ClassVar[tuple[str, ...]] = ()
+
+    def as_data(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude_none=True)
+        for name in self.nullable:
+            if name in self.model_fields_set and data.get(name) is None:
+                data[name] = None
+        return data
+
+
 class OpeningHours(BaseModel):
-    day: str = Field(description="Weekday name, e.g. Monday")
-    open: str = Field(description="Opening time, e.g. 9:00 AM")
-    close: str = Field(description="Closing time, e.g. 7:00 PM")
+    day: str
+    open: str
+    close: str
 
 
-class BusinessInfo(BaseModel):
+class FaqInfo(BaseModel):
+    question: str
+    answer: str
+
+
+class BusinessInfo(Answer):
     name: str
-    phone: str = Field(description="The business's phone number, for callers to call back")
-    timezone: str = Field(description="IANA time zone every date and time refers to")
-    today: date = Field(description="Today's local date (YYYY-MM-DD)")
-    weekday: str = Field(description="Today's weekday name")
-    now: str = Field(description="The current local time, ISO 8601 with offset")
-    now_readable: str = Field(description="The current local time, e.g. Mon Nov 30, 12:00 PM")
-    hours: list[OpeningHours] = Field(description="Opening hours; days not listed are closed")
+    phone: str
+    timezone: str
+    today: date
+    weekday: str
+    now: str
+    now_readable: str
+    hours: list[OpeningHours] = Field(description="Days not listed are closed")
+    change_cutoff_hours: int = Field(
+        description="A client may cancel or move by themselves until this many hours before"
+    )
+    min_notice_minutes: int = Field(description="Bookings start at least this far from now")
+    policies: str | None = None
+    faq: list[FaqInfo] | None = None
 
 
 class ServiceInfo(BaseModel):
@@ -106,10 +162,11 @@ class ServiceInfo(BaseModel):
     name: str
     description: str
     duration_minutes: int
-    price: str = Field(description="Price in US dollars, e.g. $350; Free for $0")
+    price: str
+    preparation: str | None = None
 
 
-class ServiceList(BaseModel):
+class ServiceList(Answer):
     services: list[ServiceInfo]
 
 
@@ -117,10 +174,10 @@ class ProviderInfo(BaseModel):
     id: int
     name: str
     title: str
-    service_ids: list[int] = Field(description="Ids of the services this provider offers")
+    service_ids: list[int]
 
 
-class ProviderList(BaseModel):
+class ProviderList(Answer):
     providers: list[ProviderInfo]
 
 
@@ -129,26 +186,26 @@ class SlotPartInfo(BaseModel):
     service_name: str
     provider_id: int
     provider_name: str
-    start: str = Field(description="Start time, ISO 8601 with offset")
-    end: str = Field(description="End time, ISO 8601 with offset")
-    readable: str = Field(description="The start time to say aloud, e.g. Tue Dec 1, 2:30 PM")
+    start: str
+    end: str
+    readable: str
 
 
 class SlotInfo(BaseModel):
-    start: str = Field(description="Start time, ISO 8601 with offset: pass this to booking tools")
-    readable: str = Field(description="The start time to say aloud, e.g. Tue Dec 1, 2:30 PM")
-    provider_id: int = Field(description="The provider (of the first treatment, for a visit)")
+    start: str
+    readable: str
+    provider_id: int
     provider_name: str
-    parts: list[SlotPartInfo] | None = Field(
-        None,
-        description="Only for several treatments (service_ids): each treatment in order; book "
-        "with its provider ids (provider_ids) to get exactly this slot",
-    )
+    parts: list[SlotPartInfo] | None = None
 
 
-class SlotList(BaseModel):
+class SlotList(Answer):
+    nullable = ("next_available",)
+
     timezone: str
-    slots: list[SlotInfo] = Field(description="Open start times, earliest first")
+    slots: list[SlotInfo]
+    reason: str | None = None
+    next_available: SlotInfo | None = None
 
 
 class AppointmentPartInfo(BaseModel):
@@ -156,28 +213,47 @@ class AppointmentPartInfo(BaseModel):
     service_name: str
     provider_id: int
     provider_name: str
-    start: str = Field(description="Start time, ISO 8601 with offset")
-    end: str = Field(description="End time, ISO 8601 with offset")
-    readable: str = Field(description="The start time to say aloud, e.g. Tue Dec 1, 2:30 PM")
-    resources: list[str] = Field(description="Rooms and devices it uses, e.g. Laser Room")
+    start: str
+    end: str
+    readable: str
+    resources: list[str]
 
 
-class AppointmentInfo(BaseModel):
-    id: str = Field(description="Appointment id, for cancelling or rescheduling")
-    status: str = Field(description="booked, cancelled, completed or no_show")
-    service_name: str = Field(description="The (first) treatment")
+class AppointmentInfo(Answer):
+    id: str
+    status: str
+    service_id: int
+    service_name: str
+    provider_id: int
     provider_name: str
-    start: str = Field(description="Start time, ISO 8601 with offset")
-    end: str = Field(description="End time of the whole visit, ISO 8601 with offset")
-    readable: str = Field(description="The start time to say aloud, e.g. Tue Dec 1, 2:30 PM")
+    start: str
+    end: str
+    readable: str
     client_name: str
-    parts: list[AppointmentPartInfo] = Field(
-        description="Each treatment of the visit in order (one for a single treatment)"
-    )
+    parts: list[AppointmentPartInfo]
+    verification_token: str | None = None
 
 
-class AppointmentList(BaseModel):
-    appointments: list[AppointmentInfo] = Field(description="Upcoming booked appointments")
+class AppointmentList(Answer):
+    appointments: list[AppointmentInfo]
+    verification_token: str | None = None
+
+
+class CodeSent(Answer):
+    sent: bool
+    phone: str | None = None
+    expires_in_minutes: int | None = None
+    note: str
+
+
+class CallbackRequested(Answer):
+    id: int
+    status: str
+    client_name: str
+    client_phone: str
+    business_phone: str
+    transfer_number: str | None = None
+    note: str
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -243,17 +319,22 @@ def _appointment_part_info(part: AppointmentPart) -> AppointmentPartInfo:
     )
 
 
-def _appointment_info(appointment: Appointment) -> AppointmentInfo:
+def _appointment_info(
+    appointment: Appointment, verification_token: str | None = None
+) -> AppointmentInfo:
     return AppointmentInfo(
         id=appointment.id,
         status=appointment.status.value,
+        service_id=appointment.service_id,
         service_name=appointment.service_name,
+        provider_id=appointment.provider_id,
         provider_name=appointment.provider_name,
         start=appointment.start.isoformat(),
         end=appointment.end.isoformat(),
         readable=readable(appointment.start),
         client_name=appointment.client.name,
         parts=[_appointment_part_info(p) for p in appointment.parts],
+        verification_token=verification_token,
     )
 
 
@@ -264,10 +345,72 @@ def _with_whom(slot: SlotInfo) -> str:
     return " then ".join(distinct)
 
 
+def _offset(moment: datetime) -> str:
+    """-06:00 (UTC is +00:00)."""
+    offset = moment.utcoffset() or timedelta()
+    sign = "-" if offset < timedelta() else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# --- a start time over MCP: the business's own offset, or none ----------------------------------
+
+
+class OffsetNotLocal(BookingError):
+    """A start with a UTC offset the business is not on at that instant (``invalid_time``).
+
+    Over MCP only: an agent that writes 10:00-05:00 for a spa on -06:00 means 10:00 local far
+    more often than 9:00 local, so the time is refused with the one it probably meant. The HTTP
+    API accepts any instant (booking_core converts it)."""
+
+    code = "invalid_time"
+    http_status = 422
+
+
+def check_local_offset(value: str, field: str, settings: BookingSettings) -> None:
+    """Refuse a start whose UTC offset is not the business's at that instant, naming the local
+    time of the same wall clock. A time without an offset, or one booking_core cannot read,
+    goes on to booking_core as it is."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return
+    if moment.tzinfo is None:
+        return
+    tz = settings.tz
+    if moment.astimezone(tz).utcoffset() == moment.utcoffset():
+        return
+    wall = moment.replace(tzinfo=None)
+    meant = wall.replace(tzinfo=tz)
+    exists = meant.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall
+    message = (
+        f"{wall:%H:%M}{_offset(moment)} is not a local time here: in {wall:%B} "
+        f"{settings.business_name} is on {_offset(meant)} ({settings.timezone})"
+    )
+    details: dict[str, Any] = {"field": field}
+    if exists:
+        message += f"; did you mean {readable_time(wall)} ({meant.isoformat()})?"
+        details["meant"] = meant.isoformat()
+    else:
+        message += ". Send the local time without an offset, or a start from find_available_slots."
+    raise OffsetNotLocal(message, **details)
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+#: What the agent can do next, after the sentence of these errors.
+_NEXT_STEP = {
+    VerificationRequired.code: (
+        " Call send_verification_code for the caller's number, ask the caller for the 6-digit "
+        "code, then call this tool again with it as verification_code."
+    ),
+    VerificationFailed.code: (
+        " Ask the caller to read the code again, or call send_verification_code for a new one."
+    ),
+}
 
 
 def error_result(error: BookingError) -> CallToolResult:
@@ -277,8 +420,10 @@ def error_result(error: BookingError) -> CallToolResult:
     part = details.get("part")
     if isinstance(part, int) and not isinstance(part, bool):
         text += f" (This is about treatment number {part + 1} of the visit.)"
-    if isinstance(error, SlotUnavailable):
-        alternatives = [_alternative(a) for a in error.alternatives]
+    if isinstance(error, SlotUnavailable) or (
+        isinstance(details.get("alternatives"), list) and details["alternatives"]
+    ):
+        alternatives = [_alternative(a) for a in details.get("alternatives") or ()]
         details["alternatives"] = [a.model_dump(exclude_none=True) for a in alternatives]
         if alternatives:
             offers = "; ".join(f"{a.readable} with {_with_whom(a)}" for a in alternatives)
@@ -286,6 +431,7 @@ def error_result(error: BookingError) -> CallToolResult:
             text += f" Nearest open times: {offers} (start values: {starts})."
         else:
             text += " No open time is near it; call find_available_slots for other days."
+    text += _NEXT_STEP.get(error.code, "")
     structured = {"error": {"code": error.code, "message": error.message, "details": details}}
     return CallToolResult(
         is_error=True,
@@ -311,19 +457,6 @@ def argument_error_result(tool: str, error: ValidationError) -> CallToolResult:
     )
 
 
-class BookingToolServer(MCPServer):
-    """The SDK's server, with argument errors answered in the same form as booking errors
-    (the SDK's own text is pydantic's, with no code a model can act on)."""
-
-    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        try:
-            return await super().call_tool(name, arguments, context)
-        except ToolError as error:
-            if isinstance(error.__cause__, ValidationError):
-                return argument_error_result(name, error.__cause__)
-            raise
-
-
 def _alternative(raw: Any) -> SlotInfo:
     start = _moment(raw["start"])
     return SlotInfo(
@@ -336,11 +469,11 @@ def _alternative(raw: Any) -> SlotInfo:
 
 
 def as_tool_result(tool: Callable[P, R]) -> Callable[P, R]:
-    """Wrap a tool body: its pydantic answer as compact JSON text plus structured content, and a
+    """Wrap a tool body: its answer as compact JSON text plus structured content, and a
     BookingError as a tool error result instead of an opaque crash.
 
     The wrapper keeps the tool's signature (functools.wraps), which is what the SDK reads to
-    build the input and output schemas. Compact text matters: a voice agent waits on it.
+    build the input schema. Compact text matters: a voice agent waits on it.
     """
 
     @functools.wraps(tool)
@@ -349,63 +482,178 @@ def as_tool_result(tool: Callable[P, R]) -> Callable[P, R]:
             answer = tool(*args, **kwargs)
         except BookingError as error:
             return error_result(error)  # type: ignore[return-value]
-        if isinstance(answer, BaseModel):
-            # Unset optional facts (a slot's parts, for one service) are left out, not null.
+        if isinstance(answer, Answer):
+            data = answer.as_data()
             return CallToolResult(  # type: ignore[return-value]
-                content=[TextContent(type="text", text=answer.model_dump_json(exclude_none=True))],
-                structured_content=answer.model_dump(mode="json", exclude_none=True),
+                content=[
+                    TextContent(
+                        type="text",
+                        text=json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+                    )
+                ],
+                structured_content=data,
             )
         return answer
 
     return wrapper
 
 
-# --- the server -------------------------------------------------------------------------------
+# --- the published tool list: small ------------------------------------------------------------
+
+
+def compact_schema(schema: Any, *, optional: bool = False) -> Any:
+    """An input schema as published: what the model needs to call the tool, no more.
+
+    Titles go (the property names say it); an optional argument (default null) is published as
+    its non-null form, since leaving it out is how a model says "none"; and the id ceiling
+    (``MAX_ID``, a database limit no real id reaches) goes. The server still validates the
+    arguments against the full schema."""
+    if isinstance(schema, list):
+        return [compact_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    node = dict(schema)
+    branches = node.get("anyOf")
+    if optional and node.get("default", ...) is None and isinstance(branches, list):
+        kept = [b for b in branches if b != {"type": "null"}]
+        if len(kept) == 1 and isinstance(kept[0], dict):
+            node.pop("anyOf")
+            node.pop("default")
+            node = {**kept[0], **node}
+    node.pop("title", None)
+    if node.get("maximum") == MAX_ID:
+        node.pop("maximum")
+    compacted: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            compacted[key] = {
+                name: compact_schema(prop, optional=True) for name, prop in value.items()
+            }
+        elif key in ("items", "anyOf", "oneOf", "allOf", "$defs", "additionalProperties"):
+            if key == "$defs" and isinstance(value, dict):
+                compacted[key] = {name: compact_schema(d) for name, d in value.items()}
+            else:
+                compacted[key] = compact_schema(value)
+        else:
+            compacted[key] = value
+    return compacted
+
+
+class BookingToolServer(MCPServer):
+    """The SDK's server with: argument errors answered in the same form as booking errors (the
+    SDK's own text is pydantic's, with no code a model can act on); every call of a remote
+    caller counted (``count_ai_call``); and a compact tool list."""
+
+    def __init__(self, *args: Any, uow: UnitOfWork, operator: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._uow = uow
+        self._operator = operator
+
+    async def list_tools(self) -> list[MCPTool]:
+        return [
+            tool.model_copy(update={"input_schema": compact_schema(tool.input_schema)})
+            for tool in await super().list_tools()
+        ]
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        key = None if self._operator else caller_key(context, self._uow.settings)
+        if key is not None:
+            try:
+                await anyio.to_thread.run_sync(count_ai_call, self._uow, key)
+            except BookingError as error:
+                return error_result(error)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            if isinstance(error.__cause__, ValidationError):
+                return argument_error_result(name, error.__cause__)
+            raise
+
+
+# --- who is calling ---------------------------------------------------------------------------
+
+
+def _request(ctx: Any) -> Any:
+    """The HTTP request of a tool call (None over stdio or in memory)."""
+    try:
+        return ctx.request_context.request if ctx is not None else None
+    except (AttributeError, ValueError):  # no request context at all
+        return None
+
+
+def header_number(ctx: Any, settings: BookingSettings) -> str | None:
+    """The caller's E.164 number from the caller-number header, when it holds a valid one (a
+    withheld caller ID such as "anonymous" is no number)."""
+    headers = getattr(_request(ctx), "headers", None)
+    supplied = (headers.get(settings.caller_header) or "").strip() if headers else ""
+    if not supplied:
+        return None
+    try:
+        return normalize_phone(supplied, field="client_phone")
+    except ValidationFailed:
+        return None
+
+
+def caller_key(ctx: Any, settings: BookingSettings) -> str | None:
+    """Whom a call counts against: the caller's number, else the MCP session, else the client
+    address. None when the call came over no HTTP request (nothing to count it against)."""
+    request = _request(ctx)
+    if request is None:
+        return None
+    number = header_number(ctx, settings)
+    if number:
+        return f"phone:{number}"
+    session = (request.headers.get(SESSION_HEADER) or "").strip()
+    if session:
+        return f"session:{session}"
+    client = getattr(request, "client", None)
+    return f"address:{client.host if client else 'unknown'}"
+
+
+# --- arguments --------------------------------------------------------------------------------
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
 ServiceId = Annotated[
     int | None,
-    Field(description="Service id from list_services (or service_ids)", ge=1, le=MAX_ID),
+    Field(description="From list_services", ge=1, le=MAX_ID),
 ]
 ServiceIds = Annotated[
     list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None,
     Field(
-        description="For a client who wants two treatments or more: their service ids in visit "
-        "order, instead of service_id",
+        description="Instead of service_id, for two treatments or more: in visit order",
         min_length=1,
         max_length=MAX_VISIT_SERVICES,
     ),
 ]
 ProviderId = Annotated[
     int | None,
-    Field(description="Provider id from list_providers; omit for any provider", ge=1, le=MAX_ID),
+    Field(description="Omit for any provider", ge=1, le=MAX_ID),
 ]
-AppointmentId = Annotated[
-    str, Field(description="Appointment id from find_appointments or book_appointment")
-]
+AppointmentId = Annotated[str, Field(description="From find_appointments")]
 ClientPhone = Annotated[
-    str,
+    str | None,
     Field(
-        description="The caller's phone number, e.g. (312) 555-0142 (US numbers need no +1). "
-        "When the phone system supplies the caller's number, that number is used instead.",
+        description="Needed unless the phone system gives the caller's number",
         min_length=1,
         max_length=40,
     ),
 ]
-IdempotencyKey = Annotated[
+VerificationCode = Annotated[
     str | None,
     Field(
-        description="Any unique string for this request, e.g. a UUID; send the same one when "
-        "retrying after a timeout so the change is made only once",
+        description="After verification_required: the texted code, later the verification_token",
         max_length=200,
     ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Field(description="Unique per request; the same when retrying", max_length=200),
 ]
 LocalStart = Annotated[
     str,
     Field(
-        description="Start time: the start value of a slot from find_available_slots, or a "
-        "local time like 2026-12-01T14:30",
+        description="A slot's start, or local time like 2026-12-01T14:30",
         min_length=1,
         max_length=64,
     ),
@@ -422,12 +670,12 @@ def _time_of_day_text(value: Any) -> Any:
 EarliestTime = Annotated[
     time | None,
     BeforeValidator(_time_of_day_text),
-    Field(description="Earliest local start time of day, HH:MM (24-hour)"),
+    Field(description="HH:MM, local"),
 ]
 LatestTime = Annotated[
     time | None,
     BeforeValidator(_time_of_day_text),
-    Field(description="Latest local start time of day, HH:MM (24-hour)"),
+    Field(description="HH:MM, local"),
 ]
 
 
@@ -471,38 +719,82 @@ def visit_parts(
     ]
 
 
-def build_server(uow: UnitOfWork) -> MCPServer:
-    """An MCP server whose tools act on the booking store behind ``uow``."""
+# --- the server -------------------------------------------------------------------------------
+
+
+def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
+    """An MCP server whose tools act on the booking store behind ``uow``.
+
+    ``operator=False`` (the HTTP endpoint): callers are strangers on the phone; a number the
+    caller-number header does not vouch for needs a texted code to read or change appointments,
+    and every call counts against the caller's per-minute limit. ``operator=True`` (stdio): the
+    caller is the machine's operator, trusted with ``client_phone`` as given.
+    """
     settings = uow.settings
     server = BookingToolServer(
         SERVER_NAME,
         instructions=INSTRUCTIONS,
-        version="0.1.0",
+        version="0.2.0",
         # Quiet: INFO would log every request, and over stdio only stderr may carry logs.
         log_level="WARNING",
+        uow=uow,
+        operator=operator,
     )
 
-    def caller_phone(ctx: Context | None, client_phone: str) -> str:
-        """The caller's E.164 number: the caller-number header when present, else the argument."""
-        headers = ctx.headers if ctx is not None else None
-        supplied = (headers.get(settings.caller_header) or "").strip() if headers else ""
-        if supplied:
-            try:
-                return normalize_phone(supplied, field="client_phone")
-            except ValidationFailed:
-                # A withheld caller ID ("anonymous", "restricted") is no number: fall back to
-                # the one the caller gives, exactly as without the header.
-                pass
-        return normalize_phone(client_phone, field="client_phone")
+    def caller_phone(ctx: Context | None, client_phone: str | None) -> str:
+        """The caller's E.164 number: the caller-number header when it holds one, else the
+        argument (then required)."""
+        number = header_number(ctx, settings)
+        if number:
+            return number
+        if not (client_phone or "").strip():
+            raise ValidationFailed(
+                "Ask the caller for their phone number and send it as client_phone.",
+                fields={"client_phone": "required"},
+            )
+        return normalize_phone(client_phone or "", field="client_phone")
+
+    def verified_caller(
+        ctx: Context | None, client_phone: str | None, code: str | None
+    ) -> tuple[str, bool, str | None]:
+        """The caller's number, whether it is vouched for, and the verification token to give
+        back: the header's number needs nothing; any other number needs a code or token (from
+        a remote caller); the operator's is taken as given."""
+        number = header_number(ctx, settings)
+        if number:
+            return number, True, None
+        phone = caller_phone(ctx, client_phone)
+        if operator:
+            return phone, False, None
+        if not (code or "").strip():
+            raise VerificationRequired()
+        return phone, True, verify_caller(uow, phone, code or "")
+
+    def booking_caller(
+        ctx: Context | None, client_phone: str | None, code: str | None
+    ) -> tuple[str, bool]:
+        """For a new booking (no code needed): the number, and whether it is vouched for (by
+        the header, or by a code or token the caller gave, when it holds)."""
+        number = header_number(ctx, settings)
+        if number:
+            return number, True
+        phone = caller_phone(ctx, client_phone)
+        if operator or not (code or "").strip():
+            return phone, False
+        try:
+            verify_caller(uow, phone, code or "")
+        except (VerificationFailed, VerificationRequired):
+            return phone, False  # booking needs no proof: book as an unverified caller
+        return phone, True
 
     @server.tool(
         title="Business info and today's date",
         annotations=READ_ONLY,
+        structured_output=False,
         description=(
-            "Get the med spa's name, phone number, time zone, opening hours, today's date, the "
-            "weekday and the current local time. Call this at the start of every conversation, "
-            "before working out what 'today', 'tomorrow' or 'next Tuesday at 3' means: all "
-            "dates and times in these tools are the business's local time."
+            "Today's date, the local time, opening hours, phone, change cut-off, minimum "
+            "notice, policies and FAQ. Call it first in every conversation: all dates and "
+            "times in these tools are the business's local time."
         ),
     )
     @as_tool_result
@@ -524,16 +816,19 @@ def build_server(uow: UnitOfWork) -> MCPServer:
                 )
                 for h in info.hours
             ],
+            change_cutoff_hours=info.change_cutoff_hours,
+            min_notice_minutes=info.min_notice_minutes,
+            policies=info.policies or None,
+            faq=[FaqInfo(question=e.question, answer=e.answer) for e in info.faq] or None,
         )
 
     @server.tool(
         title="List services",
         annotations=READ_ONLY,
+        structured_output=False,
         description=(
-            "List the treatments that can be booked, with their id, description, length in "
-            "minutes and price. Use the id with list_providers, find_available_slots and "
-            "book_appointment. If the list is empty, nothing can be booked by phone right now: "
-            "give the caller the business phone number from get_business_info."
+            "The treatments that can be booked: id, length, price and how to prepare. Empty: "
+            "nothing can be booked by phone; give the business phone."
         ),
     )
     @as_tool_result
@@ -546,6 +841,7 @@ def build_server(uow: UnitOfWork) -> MCPServer:
                     description=s.description,
                     duration_minutes=s.duration_minutes,
                     price=_price(s.price_cents),
+                    preparation=s.preparation or None,
                 )
                 for s in core_list_services(uow)
             ]
@@ -554,17 +850,13 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     @server.tool(
         title="List providers",
         annotations=READ_ONLY,
-        description=(
-            "List the providers (practitioners) taking bookings, with their title and the ids "
-            "of the services they offer. Pass service_id to get only those who offer that "
-            "service. Use this when the caller asks for a particular person or wants to know "
-            "who does a treatment."
-        ),
+        structured_output=False,
+        description="The providers, with the ids of the services each offers.",
     )
     @as_tool_result
     def list_providers(
         service_id: Annotated[
-            int | None, Field(description="Only providers offering this service id", ge=1)
+            int | None, Field(description="Only those offering it", ge=1, le=MAX_ID)
         ] = None,
     ) -> ProviderList:
         found = core_list_providers(uow, service_id=service_id)
@@ -583,15 +875,13 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     @server.tool(
         title="Find open appointment times",
         annotations=READ_ONLY,
+        structured_output=False,
         description=(
-            "Find open start times for a service, from a local date over a number of days, "
-            "optionally with one provider and between an earliest and latest start time of "
-            "day. Returns the earliest times first, each with its start value (ISO 8601 with "
-            "offset, to pass to book_appointment or reschedule_appointment), a readable form to "
-            "say aloud, and the provider. For a client who wants two treatments, pass "
-            "service_ids instead of service_id: each time then lists its parts, back to back. "
-            "Offer the caller two or three of them; never offer a time this tool did not "
-            "return. Call get_business_info first to know today's date."
+            "Open start times from date over days, spread over them, one per time with the "
+            "provider it would be booked with. For a client who wants two treatments or more, "
+            "pass service_ids: each time lists its parts, back to back. Offer only times this "
+            "returns. None: reason says why and next_available is the next free time. Call "
+            "get_business_info first for today's date."
         ),
     )
     @as_tool_result
@@ -599,24 +889,20 @@ def build_server(uow: UnitOfWork) -> MCPServer:
         date: Annotated[
             date,
             Field(
-                description="First local date to search, YYYY-MM-DD",
+                description="First local date",
                 ge=date_type(2000, 1, 1),
                 le=date_type(2999, 12, 1),
             ),
         ],
-        days: Annotated[
-            int, Field(description="How many days to search from date", ge=1, le=MAX_DAYS)
-        ] = 1,
+        days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 1,
         provider_id: ProviderId = None,
         earliest_time: EarliestTime = None,
         latest_time: LatestTime = None,
-        limit: Annotated[
-            int, Field(description="Most times to return", ge=1, le=MAX_SLOT_LIMIT)
-        ] = DEFAULT_SLOT_LIMIT,
+        limit: Annotated[int, Field(ge=1, le=MAX_SLOT_LIMIT)] = DEFAULT_SLOT_LIMIT,
         service_id: ServiceId = None,
         service_ids: ServiceIds = None,
     ) -> SlotList:
-        slots = core_find_slots(
+        found = find_bookable_times(
             uow,
             service_id=visit_services(service_id, service_ids),
             start_date=date,
@@ -626,7 +912,14 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             latest_time=latest_time,
             limit=limit,
         )
-        return SlotList(timezone=settings.timezone, slots=[_slot_info(s) for s in slots])
+        if found.slots:
+            return SlotList(timezone=settings.timezone, slots=[_slot_info(s) for s in found.slots])
+        return SlotList(
+            timezone=settings.timezone,
+            slots=[],
+            reason=found.reason,
+            next_available=_slot_info(found.next_available) if found.next_available else None,
+        )
 
     @server.tool(
         title="Book an appointment",
@@ -636,43 +929,32 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             idempotent_hint=False,
             open_world_hint=False,
         ),
+        structured_output=False,
         description=(
-            "Book an appointment for the caller at a start time returned by "
-            "find_available_slots. BEFORE calling this, read back the service, the day and "
-            "time, the provider (if any) and the client's name, and get a clear yes from the "
-            "caller. Without provider_id, any free provider who offers the service is chosen. "
-            "For a client who wants two treatments, pass service_ids (in order) instead of "
-            "service_id, and provider_ids from the slot's parts to book exactly that slot. "
-            "Send an idempotency_key and reuse it if you retry after a timeout, so the caller "
-            "is booked only once. The client gets a text message confirming the booking. If "
-            "the time was just taken, the error lists the nearest open times to offer instead."
+            "Book a start from find_available_slots. First read back the service, day and "
+            "time, provider and the client's name, and get a clear yes. For two treatments, "
+            "pass service_ids and the provider_ids of the slot's parts. The client gets a "
+            "confirmation text."
         ),
     )
     @as_tool_result
     def book_appointment(
         start: LocalStart,
-        client_name: Annotated[
-            str,
-            Field(description="The client's full name", min_length=1, max_length=MAX_CLIENT_NAME),
-        ],
-        client_phone: ClientPhone,
+        client_name: Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_NAME)],
         ctx: Context,
+        client_phone: ClientPhone = None,
         provider_id: ProviderId = None,
         notes: Annotated[
-            str | None,
-            Field(description="Anything the provider should know", max_length=MAX_NOTES),
+            str | None, Field(description="For the provider", max_length=MAX_NOTES)
         ] = None,
         idempotency_key: IdempotencyKey = None,
         service_id: ServiceId = None,
         service_ids: ServiceIds = None,
         provider_ids: Annotated[
             list[Annotated[int, Field(ge=1, le=MAX_ID)] | None] | None,
-            Field(
-                description="With service_ids: the provider id of each treatment, in the same "
-                "order (null for any), e.g. from a slot's parts",
-                max_length=MAX_VISIT_SERVICES,
-            ),
+            Field(description="With service_ids: one per treatment (null: any)", max_length=5),
         ] = None,
+        verification_code: VerificationCode = None,
     ) -> AppointmentInfo:
         visit_services(service_id, service_ids)  # exactly one of the two
         parts = None
@@ -684,7 +966,8 @@ def build_server(uow: UnitOfWork) -> MCPServer:
                 "provider_ids goes with service_ids; with service_id, send provider_id.",
                 fields={"provider_ids": "only with service_ids"},
             )
-        phone = caller_phone(ctx, client_phone)
+        check_local_offset(start, "start", settings)
+        phone, verified = booking_caller(ctx, client_phone, verification_code)
         result = core_create(
             uow,
             service_id=service_id,
@@ -694,7 +977,7 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             client_phone=phone,
             provider_id=provider_id,
             notes=notes,
-            requester=Requester.ai(phone),
+            requester=Requester.ai(phone, verified=verified),
             idempotency_key=idempotency_key,
         )
         return _appointment_info(result.appointment)
@@ -702,18 +985,20 @@ def build_server(uow: UnitOfWork) -> MCPServer:
     @server.tool(
         title="Find the caller's appointments",
         annotations=READ_ONLY,
-        description=(
-            "List the caller's upcoming booked appointments (service, provider, time and id), "
-            "found by their phone number. Use it when the caller wants to check, cancel or "
-            "move an appointment; the id is what cancel_appointment and "
-            "reschedule_appointment need. An empty list means no upcoming appointment is "
-            "booked under that number."
-        ),
+        structured_output=False,
+        description="The caller's upcoming appointments, with the ids to cancel or move them.",
     )
     @as_tool_result
-    def find_appointments(client_phone: ClientPhone, ctx: Context) -> AppointmentList:
-        found = find_client_appointments(uow, caller_phone(ctx, client_phone))
-        return AppointmentList(appointments=[_appointment_info(a) for a in found])
+    def find_appointments(
+        ctx: Context,
+        client_phone: ClientPhone = None,
+        verification_code: VerificationCode = None,
+    ) -> AppointmentList:
+        phone, _verified, token = verified_caller(ctx, client_phone, verification_code)
+        found = find_client_appointments(uow, phone)
+        return AppointmentList(
+            appointments=[_appointment_info(a) for a in found], verification_token=token
+        )
 
     @server.tool(
         title="Cancel an appointment",
@@ -723,22 +1008,24 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             idempotent_hint=True,
             open_world_hint=False,
         ),
+        structured_output=False,
         description=(
-            "Cancel one of the caller's appointments; its time becomes free for others at "
-            "once. Confirm with the caller which appointment (service, day and time) before "
-            "cancelling. The phone number must be the one the appointment was booked with, "
-            "otherwise the answer is not_found. Cancelling an already cancelled appointment "
-            "is harmless. Changes close to the appointment time are refused with the number "
-            "to call."
+            "Cancel one of the caller's appointments, after confirming which one; its time is "
+            "free at once. Cancelling twice is harmless."
         ),
     )
     @as_tool_result
     def cancel_appointment(
-        appointment_id: AppointmentId, client_phone: ClientPhone, ctx: Context
+        appointment_id: AppointmentId,
+        ctx: Context,
+        client_phone: ClientPhone = None,
+        verification_code: VerificationCode = None,
     ) -> AppointmentInfo:
-        phone = caller_phone(ctx, client_phone)
-        cancelled = core_cancel(uow, appointment_id=appointment_id, requester=Requester.ai(phone))
-        return _appointment_info(cancelled)
+        phone, verified, token = verified_caller(ctx, client_phone, verification_code)
+        cancelled = core_cancel(
+            uow, appointment_id=appointment_id, requester=Requester.ai(phone, verified=verified)
+        )
+        return _appointment_info(cancelled, token)
 
     @server.tool(
         title="Move an appointment",
@@ -748,34 +1035,101 @@ def build_server(uow: UnitOfWork) -> MCPServer:
             idempotent_hint=False,
             open_world_hint=False,
         ),
+        structured_output=False,
         description=(
-            "Move one of the caller's appointments to a new start time from "
-            "find_available_slots: the old time is released and the new one taken together, "
-            "or nothing changes. Read back the new day and time and get a yes first. It stays "
-            "with the same provider unless provider_id is given. The phone number must be the "
-            "one the appointment was booked with, otherwise the answer is not_found. Send an "
-            "idempotency_key and reuse it when retrying after a timeout."
+            "Move one of the caller's appointments to a start from find_available_slots, after "
+            "reading back the new time and getting a yes. Without provider_id it keeps the "
+            "provider."
         ),
     )
     @as_tool_result
     def reschedule_appointment(
         appointment_id: AppointmentId,
-        client_phone: ClientPhone,
         new_start: LocalStart,
         ctx: Context,
+        client_phone: ClientPhone = None,
         provider_id: ProviderId = None,
         idempotency_key: IdempotencyKey = None,
+        verification_code: VerificationCode = None,
     ) -> AppointmentInfo:
-        phone = caller_phone(ctx, client_phone)
+        phone, verified, token = verified_caller(ctx, client_phone, verification_code)
+        check_local_offset(new_start, "new_start", settings)
         result = core_reschedule(
             uow,
             appointment_id=appointment_id,
             new_start=new_start,
             provider_id=provider_id,
-            requester=Requester.ai(phone),
+            requester=Requester.ai(phone, verified=verified),
             idempotency_key=idempotency_key,
         )
-        return _appointment_info(result.appointment)
+        return _appointment_info(result.appointment, token)
+
+    @server.tool(
+        title="Text a verification code",
+        annotations=ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=False,
+            open_world_hint=False,
+        ),
+        structured_output=False,
+        description=(
+            "Text a 6-digit code to the caller's phone, after an answer says verification_required."
+        ),
+    )
+    @as_tool_result
+    def send_verification_code(ctx: Context, client_phone: ClientPhone = None) -> CodeSent:
+        if operator or header_number(ctx, settings):
+            caller_phone(ctx, client_phone)  # still a valid number, or validation_error
+            return CodeSent(
+                sent=False, note="No code is needed: the caller's number is already known."
+            )
+        sent = core_send_code(uow, caller_phone(ctx, client_phone))
+        return CodeSent(
+            sent=True,
+            phone=sent.phone,
+            expires_in_minutes=sent.expires_in_minutes,
+            note=(
+                "Ask the caller for the 6-digit code just texted to them, and pass it as "
+                "verification_code."
+            ),
+        )
+
+    @server.tool(
+        title="Ask for a call back",
+        annotations=ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=False,
+            open_world_hint=False,
+        ),
+        structured_output=False,
+        description=(
+            "When the caller wants a person, or you cannot help: ask the front desk to call "
+            "back. With transfer_number in the answer, transfer the call there."
+        ),
+    )
+    @as_tool_result
+    def request_callback(
+        client_name: Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_NAME)],
+        reason: Annotated[str, Field(min_length=1, max_length=500)],
+        ctx: Context,
+        client_phone: ClientPhone = None,
+    ) -> CallbackRequested:
+        callback = core_request_callback(uow, client_name, caller_phone(ctx, client_phone), reason)
+        transfer = (settings.transfer_number or "").strip() or None
+        return CallbackRequested(
+            id=callback.id,
+            status=callback.status,
+            client_name=callback.client_name,
+            client_phone=callback.client_phone,
+            business_phone=settings.business_phone,
+            transfer_number=transfer,
+            note=(
+                "The front desk will call back"
+                + (": or transfer the call to transfer_number now." if transfer else ".")
+            ),
+        )
 
     return server
 
@@ -783,17 +1137,18 @@ def build_server(uow: UnitOfWork) -> MCPServer:
 def run_stdio(uow: UnitOfWork | None = None) -> None:
     """Serve the tools over stdio until the client closes the pipe, over ``uow`` or, without
     one, over the system ``bootstrap()`` builds from the ``BOOKING_*`` environment (raising
-    ``MissingSecretKey`` on PostgreSQL without ``BOOKING_SECRET_KEY``).
+    ``MissingSecretKey`` on PostgreSQL without ``BOOKING_SECRET_KEY``). The caller is the
+    machine's operator (``build_server(operator=True)``): no codes, no call limit.
 
     stdout carries the protocol only: loguru (booking_core's booking log) and the standard
     logging module both write to stderr.
     """
     _logs_to_stderr()
     if uow is not None:
-        build_server(uow).run("stdio")
+        build_server(uow, operator=True).run("stdio")
         return
     with bootstrap() as system:
-        build_server(system.uow).run("stdio")
+        build_server(system.uow, operator=True).run("stdio")
 
 
 def _logs_to_stderr() -> None:

@@ -29,7 +29,15 @@ from http_api import web
 from http_api.errors import install_error_handlers, normalize_openapi
 from http_api.ratelimit import RateLimiter
 from http_api.request_log import RequestLogMiddleware, configure_logging
-from http_api.routes import admin, booking, notifications, public, resources
+from http_api.routes import (
+    admin,
+    booking,
+    clients,
+    front_desk,
+    notifications,
+    public,
+    resources,
+)
 
 MCP_PATH = "/mcp"
 
@@ -96,6 +104,8 @@ def create_app(
     app.include_router(booking.router)
     app.include_router(admin.router)
     app.include_router(resources.router)
+    app.include_router(front_desk.router)
+    app.include_router(clients.router)
     app.include_router(notifications.router)
     # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=mcp.methods))

@@ -117,8 +117,17 @@ _EXAMPLES: dict[int, dict[str, Any]] = {
 }
 
 
+#: Codes only the AI receptionist's tools answer (caller verification over MCP): no route of this
+#: API raises them, so its OpenAPI descriptions leave them out.
+MCP_ONLY_CODES = frozenset({"verification_required", "verification_failed"})
+
+
 def _codes_for(status: int) -> list[str]:
-    return sorted(code for code, mapped in ERROR_HTTP_STATUS.items() if mapped == status)
+    return sorted(
+        code
+        for code, mapped in ERROR_HTTP_STATUS.items()
+        if mapped == status and code not in MCP_ONLY_CODES
+    )
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

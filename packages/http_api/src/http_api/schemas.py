@@ -19,6 +19,8 @@ from booking_core import (
     MAX_VISIT_PARTS,
     Appointment,
     AppointmentPart,
+    Callback,
+    FaqEntry,
     Provider,
     Resource,
     ResourceTimeOff,
@@ -61,6 +63,16 @@ ClientName = Annotated[str, Field(max_length=MAX_CLIENT_NAME), AfterValidator(_s
 CatalogName = Annotated[str, Field(max_length=MAX_CATALOG_NAME), AfterValidator(_storable)]
 Email = Annotated[str, Field(max_length=MAX_EMAIL), AfterValidator(_storable)]
 Notes = Annotated[str, Field(max_length=MAX_NOTES), AfterValidator(_storable)]
+# What callers and clients are told (booking_core checks the same limits with its messages).
+MAX_POLICIES = 2000
+MAX_FAQ_ENTRIES = 20
+MAX_FAQ_QUESTION = 200
+MAX_FAQ_ANSWER = 1000
+MAX_PREPARATION = 1000
+PoliciesText = Annotated[str, Field(max_length=MAX_POLICIES), AfterValidator(_storable)]
+FaqQuestion = Annotated[str, Field(max_length=MAX_FAQ_QUESTION), AfterValidator(_storable)]
+FaqAnswer = Annotated[str, Field(max_length=MAX_FAQ_ANSWER), AfterValidator(_storable)]
+Preparation = Annotated[str, Field(max_length=MAX_PREPARATION), AfterValidator(_storable)]
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Int32 = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
@@ -201,6 +213,10 @@ class ProviderPatchIn(_In):
     name: CatalogName | None = None
     title: Str120 | None = None
     active: bool | None = None
+    photo_url: Annotated[str, Field(max_length=500), AfterValidator(_storable)] | None = Field(
+        None, description="An http(s) image URL; empty removes it."
+    )
+    bio: Annotated[str, Field(max_length=500), AfterValidator(_storable)] | None = None
 
 
 class ServiceCreateIn(_In):
@@ -224,6 +240,9 @@ class ServiceCreateIn(_In):
     buffer_minutes: Int32 = 0
     price_cents: Int32 = 0
     active: bool = True
+    preparation: Preparation = Field(
+        "", description="How a client prepares (shown on the booking page and to callers)."
+    )
 
 
 class ServicePatchIn(_In):
@@ -235,6 +254,9 @@ class ServicePatchIn(_In):
     buffer_minutes: Int32 | None = None
     price_cents: Int32 | None = None
     active: bool | None = None
+    preparation: Preparation | None = Field(
+        None, description='How a client prepares; `""` for nothing to say.'
+    )
 
 
 class OfferingIn(_In):
@@ -338,10 +360,46 @@ class ServiceResourcesIn(_In):
     )
 
 
+class PoliciesIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"text": "Please arrive 10 minutes early. Cancel 24 hours ahead."}]
+        }
+    )
+
+    text: PoliciesText = Field(description="The owner's policies, shown to clients and callers.")
+
+
+class FaqEntryIn(_In):
+    question: FaqQuestion
+    answer: FaqAnswer
+
+
+class FaqIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entries": [
+                        {
+                            "question": "Is there parking?",
+                            "answer": "Yes, free parking behind the building.",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    entries: list[FaqEntryIn] = Field(
+        max_length=MAX_FAQ_ENTRIES, description="Replaces every entry, in this order."
+    )
+
+
 class StatusIn(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "completed"}]})
 
-    status: Literal["completed", "no_show"]
+    status: Literal["arrived", "completed", "no_show"]
 
 
 # --- responses --------------------------------------------------------------------------------
@@ -358,6 +416,11 @@ class DayHoursOut(_Out):
     close: HHMM
 
 
+class FaqEntryOut(_Out):
+    question: str
+    answer: str
+
+
 class BusinessOut(_Out):
     model_config = ConfigDict(
         json_schema_extra={
@@ -370,6 +433,13 @@ class BusinessOut(_Out):
                     "hours": [{"weekday": 0, "open": "09:00", "close": "19:00"}],
                     "change_cutoff_hours": 24,
                     "min_notice_minutes": 60,
+                    "policies": "Please arrive 10 minutes early.",
+                    "faq": [
+                        {
+                            "question": "Is there parking?",
+                            "answer": "Yes, free parking behind the building.",
+                        }
+                    ],
                 }
             ]
         }
@@ -382,6 +452,8 @@ class BusinessOut(_Out):
     hours: list[DayHoursOut]
     change_cutoff_hours: int
     min_notice_minutes: int
+    policies: str = Field(description="The owner's policy text (may be empty).")
+    faq: list[FaqEntryOut] = Field(description="Frequently asked questions, in order.")
 
 
 class ServiceOut(_Out):
@@ -390,6 +462,7 @@ class ServiceOut(_Out):
     description: str
     duration_minutes: int
     price_cents: int
+    preparation: str = Field(description="How to prepare (may be empty).")
 
 
 class ServicesOut(_Out):
@@ -404,6 +477,7 @@ class ServicesOut(_Out):
                             "description": "Wrinkle relaxer.",
                             "duration_minutes": 30,
                             "price_cents": 35000,
+                            "preparation": "Avoid alcohol for 24 hours before.",
                         }
                     ],
                     "phone": "+1 (312) 555-0142",
@@ -421,6 +495,8 @@ class ProviderOut(_Out):
     name: str
     title: str
     service_ids: list[int]
+    photo_url: str = Field("", description="An image of the provider (empty: none).")
+    bio: str = Field("", description="A short bio (empty: none).")
 
 
 class ProvidersOut(_Out):
@@ -465,6 +541,12 @@ class SlotOut(_Out):
     )
 
 
+class DayOut(_Out):
+    date: date
+    status: Literal["open", "full", "closed"]
+    free: int
+
+
 class AvailabilityOut(_Out):
     model_config = ConfigDict(
         json_schema_extra={
@@ -486,6 +568,14 @@ class AvailabilityOut(_Out):
 
     timezone: str
     slots: list[SlotOut]
+    days: list[DayOut] = Field(
+        default_factory=list,
+        description="Each asked date: `open` (free slots), `full` (working time, none free) or "
+        "`closed` (nobody works then, a closure, the provider's day off).",
+    )
+    next_available: SlotOut | None = Field(
+        None, description="When the asked dates have no slot: the next free one after them."
+    )
 
 
 class ClientOut(_Out):
@@ -541,7 +631,7 @@ class AppointmentOut(_Out):
     model_config = ConfigDict(json_schema_extra={"examples": [_APPOINTMENT_EXAMPLE]})
 
     id: str = Field(description="A UUID.")
-    status: Literal["booked", "cancelled", "completed", "no_show"]
+    status: Literal["booked", "arrived", "cancelled", "completed", "no_show"]
     source: Literal["web", "ai", "admin"]
     service_id: int = Field(description="The service (of the first part, for a visit).")
     service_name: str
@@ -585,6 +675,15 @@ class ProviderRefOut(_Out):
     name: str
 
 
+class BlockedOut(_Out):
+    kind: Literal["closure", "time_off", "break", "off_hours", "resource_time_off"]
+    provider_id: int | None
+    resource_id: int | None
+    start: datetime
+    end: datetime
+    reason: str
+
+
 class CalendarOut(_Out):
     model_config = ConfigDict(
         json_schema_extra={
@@ -614,6 +713,80 @@ class CalendarOut(_Out):
     days: int
     providers: list[ProviderRefOut]
     appointments: list[AppointmentOut]
+    blocked: list[BlockedOut] = Field(
+        default_factory=list,
+        description="Closures, provider time off, breaks, hours off and resource maintenance.",
+    )
+    version: str = Field(
+        "", description="Changes whenever anything is booked or changed: see /calendar/version."
+    )
+
+
+class CalendarVersionOut(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": "1042"}]})
+
+    version: str
+
+
+class AdminClientOut(_Out):
+    id: int
+    name: str
+    phone: str
+    email: str | None
+
+
+class AdminClientsOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "clients": [
+                        {
+                            "id": 7,
+                            "name": "Jane Doe",
+                            "phone": "+13125550199",
+                            "email": "jane@example.com",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    clients: list[AdminClientOut]
+
+
+class AdminClientRecordOut(AdminClientOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "name": "Jane Doe",
+                    "phone": "+13125550199",
+                    "email": "jane@example.com",
+                    "notes": "Allergic to lidocaine.",
+                    "no_show_count": 0,
+                    "late_cancel_count": 1,
+                    "appointments": [],
+                }
+            ]
+        }
+    )
+
+    notes: str
+    no_show_count: int
+    late_cancel_count: int = Field(description="Cancelled (by anyone) inside the change cutoff.")
+    appointments: list[AppointmentOut] = Field(description="Newest first.")
+
+
+class ClientPatchIn(_In):
+    name: ClientName | None = None
+    email: Annotated[str, Field(max_length=MAX_EMAIL), AfterValidator(_storable)] | None = Field(
+        None, description="Empty removes it."
+    )
+    phone: Annotated[str, Field(max_length=40), AfterValidator(_storable)] | None = None
+    notes: Annotated[str, Field(max_length=4000), AfterValidator(_storable)] | None = None
 
 
 class AdminProviderOut(_Out):
@@ -622,6 +795,8 @@ class AdminProviderOut(_Out):
     title: str
     active: bool
     service_ids: list[int]
+    photo_url: str = ""
+    bio: str = ""
 
 
 class AdminProvidersOut(_Out):
@@ -674,6 +849,7 @@ class AdminServiceOut(_Out):
     buffer_minutes: int
     price_cents: int
     active: bool
+    preparation: str = Field(description="How to prepare (may be empty).")
 
 
 class AdminServicesOut(_Out):
@@ -690,6 +866,7 @@ class AdminServicesOut(_Out):
                             "buffer_minutes": 15,
                             "price_cents": 35000,
                             "active": True,
+                            "preparation": "Avoid alcohol for 24 hours before.",
                         }
                     ]
                 }
@@ -713,6 +890,7 @@ class AdminServiceEnvelope(_Out):
                         "buffer_minutes": 15,
                         "price_cents": 35000,
                         "active": True,
+                        "preparation": "Avoid alcohol for 24 hours before.",
                     }
                 }
             ]
@@ -924,6 +1102,66 @@ class ResourceTimeOffEnvelope(_Out):
     time_off: ResourceTimeOffOut
 
 
+class CallbackOut(_Out):
+    id: int
+    client_name: str
+    client_phone: str = Field(description="E.164.")
+    reason: str
+    status: Literal["open", "done"]
+    created_at: datetime
+
+
+_CALLBACK_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "client_name": "Jane Doe",
+    "client_phone": "+13125550199",
+    "reason": "Wants to ask about a package price.",
+    "status": "open",
+    "created_at": "2026-11-30T12:00:00-06:00",
+}
+
+
+class CallbacksOut(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"callbacks": [_CALLBACK_EXAMPLE]}]})
+
+    callbacks: list[CallbackOut] = Field(description="Newest first.")
+
+
+class CallbackEnvelope(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"callback": {**_CALLBACK_EXAMPLE, "status": "done"}}]}
+    )
+
+    callback: CallbackOut
+
+
+class PoliciesOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"text": "Please arrive 10 minutes early."}]}
+    )
+
+    text: str
+
+
+class FaqOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entries": [
+                        {
+                            "question": "Is there parking?",
+                            "answer": "Yes, free parking behind the building.",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    entries: list[FaqEntryOut]
+
+
 class DeletedOut(_Out):
     model_config = ConfigDict(json_schema_extra={"examples": [{"deleted": True}]})
 
@@ -1004,6 +1242,8 @@ def admin_provider_out(provider: Provider, service_ids: list[int]) -> AdminProvi
         title=provider.title,
         active=provider.active,
         service_ids=service_ids,
+        photo_url=provider.photo_url,
+        bio=provider.bio,
     )
 
 
@@ -1016,6 +1256,33 @@ def admin_service_out(service: Service) -> AdminServiceOut:
         buffer_minutes=service.buffer_minutes,
         price_cents=service.price_cents,
         active=service.active,
+        preparation=service.preparation,
+    )
+
+
+def service_out(service: Service) -> ServiceOut:
+    return ServiceOut(
+        id=service.id,
+        name=service.name,
+        description=service.description,
+        duration_minutes=service.duration_minutes,
+        price_cents=service.price_cents,
+        preparation=service.preparation,
+    )
+
+
+def faq_entry_out(entry: FaqEntry) -> FaqEntryOut:
+    return FaqEntryOut(question=entry.question, answer=entry.answer)
+
+
+def callback_out(callback: Callback) -> CallbackOut:
+    return CallbackOut(
+        id=callback.id,
+        client_name=callback.client_name,
+        client_phone=callback.client_phone,
+        reason=callback.reason,
+        status=callback.status,
+        created_at=callback.created_at,
     )
 
 

@@ -102,5 +102,4 @@ def calendar_version(uow: UnitOfWork) -> str:
     """Changes whenever any appointment is booked or changed: a cheap "changed since" check
     for calendars kept open (another desk, the web page or the AI booked)."""
     with uow.begin() as tx:
-        count, latest = tx.bookings.change_marker()
-    return f"{count}-{latest.timestamp() if latest else 0:.6f}"
+        return str(tx.bookings.last_event_id())

@@ -79,12 +79,14 @@ def verify_caller(uow: UnitOfWork, phone: str, code: str | None) -> str:
     proves the phone for the next 30 minutes. ``verification_required`` without a code,
     ``verification_failed`` for a wrong, used or expired one or after 5 wrong tries."""
     e164 = normalize_phone(phone, field="client_phone")
-    given = (code or "").strip().replace(" ", "").replace("-", "")
+    given = (code or "").strip()
     if not given:
         raise VerificationRequired()
     now = uow.now()
     expires = int(now.timestamp()) + TOKEN_MINUTES * 60
-    if given.startswith("v1."):
+    if not given.startswith("v1."):  # a code read out: "123 456" or "123-456" is 123456
+        given = given.replace(" ", "").replace("-", "")
+    else:  # a token from an earlier success (URL-safe base64: it may hold "-")
         if _token_holds(uow.secret, e164, given, now):
             return given
         raise VerificationFailed(

@@ -8,9 +8,11 @@ from booking_core import (
     MAX_CALENDAR_DAYS,
     Requester,
     WorkingHours,
+    blocked_time,
     booked_during,
     booked_on_date,
     calendar,
+    calendar_version,
     get_working_hours,
     set_appointment_status,
     set_provider_services,
@@ -39,8 +41,10 @@ from http_api.schemas import (
     AdminProvidersOut,
     AdminServiceEnvelope,
     AdminServicesOut,
+    BlockedOut,
     BookingOut,
     CalendarOut,
+    CalendarVersionOut,
     ClosureEnvelope,
     ClosureIn,
     ClosureOut,
@@ -97,7 +101,8 @@ def get_calendar(
     days: Annotated[int, Query(ge=1, le=MAX_CALENDAR_DAYS)] = 1,
     provider_id: Annotated[Id | None, Query()] = None,
 ) -> CalendarOut:
-    """All statuses and sources, sorted by start then provider id."""
+    """All statuses and sources, sorted by start then provider id; with the blocked time
+    (closures, time off, breaks, hours off, resource maintenance) of those days."""
     appointments = calendar(uow, date, days, provider_id)
     appointments.sort(key=lambda a: (a.start, a.provider_id))
     providers = {
@@ -116,14 +121,38 @@ def get_calendar(
         days=days,
         providers=[ProviderRefOut(id=i, name=n) for i, n in sorted(providers.items())],
         appointments=[appointment_out(a, full=True) for a in appointments],
+        blocked=[
+            BlockedOut(
+                kind=b.kind,
+                provider_id=b.provider_id,
+                resource_id=b.resource_id,
+                start=b.start,
+                end=b.end,
+                reason=b.reason,
+            )
+            for b in blocked_time(uow, date, days, provider_id)
+        ],
+        version=calendar_version(uow),
     )
+
+
+@router.get(
+    "/calendar/version",
+    response_model=CalendarVersionOut,
+    responses=_READ,
+    summary="A marker that changes whenever anything is booked or changed",
+)
+def get_calendar_version(uow: UowDep) -> CalendarVersionOut:
+    """Cheap to ask every few seconds: a calendar left open reloads only when it changes (another
+    desk, the booking page or the AI receptionist booked, moved or cancelled)."""
+    return CalendarVersionOut(version=calendar_version(uow))
 
 
 @router.post(
     "/appointments/{appointment_id}/status",
     response_model=BookingOut,
     responses=_WRITE,
-    summary="Mark an appointment completed or no_show",
+    summary="Check an appointment in (arrived), or mark it completed or no_show",
 )
 def post_status(
     appointment_id: Annotated[Str64, Path(description="The appointment's UUID.")],

@@ -11,12 +11,13 @@ from typing import Annotated
 from booking_core import (
     PartRequest,
     Requester,
+    appointment_calendar,
     cancel_appointment,
     create_appointment,
     get_appointment,
     reschedule_appointment,
 )
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Header, Path, Response
 
 from http_api.deps import OPTIONAL_ADMIN, AdminCaller, PublicWriteCaller, UowDep
 from http_api.errors import WRITE_ERRORS, error_responses
@@ -141,6 +142,46 @@ def reschedule_booking(
         idempotency_key=idempotency_key,
     )
     return BookingOut(appointment=appointment_out(result.appointment, full=is_admin))
+
+
+@router.get(
+    "/{appointment_id}/calendar.ics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/calendar": {
+                    "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n...BEGIN:VEVENT\r\n"
+                    "SUMMARY:Botox at Hello Gorgeous Med Spa\r\n"
+                    "DTSTART;TZID=America/Chicago:20261202T100000\r\n...END:VCALENDAR\r\n"
+                }
+            },
+            "description": "The appointment as iCalendar.",
+        },
+        **error_responses(401, 404, 503),
+    },
+    openapi_extra=OPTIONAL_ADMIN,
+    summary="A client's appointment as an .ics file (add to calendar)",
+)
+def get_booking_calendar(
+    appointment_id: Annotated[Str64, Path(description="The appointment's UUID.")],
+    uow: UowDep,
+    is_admin: AdminCaller,
+    manage_token: Annotated[
+        Str200 | None,
+        Header(alias="X-Manage-Token", description="The manage token returned at booking."),
+    ] = None,
+) -> Response:
+    """One event per part, in business-local time; it never carries the manage link."""
+    data = appointment_calendar(uow, appointment_id, _requester(is_admin, manage_token))
+    return Response(
+        content=data,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="appointment.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from booking_core import business_info, find_available_slots, list_providers, list_services
+from booking_core import availability_overview, business_info, list_providers, list_services
 from fastapi import APIRouter, Query
 
 from http_api.deps import SettingsDep, UowDep
@@ -15,13 +15,15 @@ from http_api.schemas import (
     AvailabilityOut,
     BusinessOut,
     DayHoursOut,
+    DayOut,
     Id,
     LocalDate,
     ProviderOut,
     ProvidersOut,
-    ServiceOut,
     ServicesOut,
+    faq_entry_out,
     hhmm,
+    service_out,
     slot_out,
 )
 
@@ -34,13 +36,13 @@ MAX_AVAILABILITY_DAYS = 31
     "/business",
     response_model=BusinessOut,
     responses=error_responses(*READ_ERRORS),
-    summary="The business: name, phone, time zone, local now and opening hours",
+    summary="The business: name, phone, time zone, local now, opening hours, policies and FAQ",
 )
 def get_business(uow: UowDep) -> BusinessOut:
     """`hours` is, per weekday (0 = Monday), the span from the earliest provider start to the
     latest provider end. Days nobody works are absent. `change_cutoff_hours`: how late before
     the start a client may still cancel or reschedule online; `min_notice_minutes`: how soon a
-    client may book."""
+    client may book. `policies` and `faq`: the owner's texts for clients (admin-edited)."""
     info = business_info(uow)
     return BusinessOut(
         name=info.name,
@@ -53,6 +55,8 @@ def get_business(uow: UowDep) -> BusinessOut:
         ],
         change_cutoff_hours=info.change_cutoff_hours,
         min_notice_minutes=info.min_notice_minutes,
+        policies=info.policies,
+        faq=[faq_entry_out(e) for e in info.faq],
     )
 
 
@@ -64,17 +68,7 @@ def get_business(uow: UowDep) -> BusinessOut:
 )
 def get_services(uow: UowDep, settings: SettingsDep) -> ServicesOut:
     return ServicesOut(
-        services=[
-            ServiceOut(
-                id=s.id,
-                name=s.name,
-                description=s.description,
-                duration_minutes=s.duration_minutes,
-                price_cents=s.price_cents,
-            )
-            for s in list_services(uow)
-        ],
-        phone=settings.business_phone,
+        services=[service_out(s) for s in list_services(uow)], phone=settings.business_phone
     )
 
 
@@ -95,6 +89,8 @@ def get_providers(
                 name=p.provider.name,
                 title=p.provider.title,
                 service_ids=p.service_ids,
+                photo_url=p.provider.photo_url,
+                bio=p.provider.bio,
             )
             for p in list_providers(uow, service_id=service_id)
         ]
@@ -127,12 +123,19 @@ def get_availability(
     """Slots sorted by start then provider, times with the business offset. Without
     `provider_id`, every active provider who offers the service. For a visit, the starts at
     which the whole visit fits: `end` is the visit's, `provider_id` the first part's, and
-    `parts` gives each part's service, provider and times."""
-    slots = find_available_slots(
+    `parts` gives each part's service, provider and times. `days` gives each asked date's
+    status (`open`, `full`, `closed`); when the dates have no slot, `next_available` is the next
+    free one after them."""
+    overview = availability_overview(
         uow,
         service_id=service_id[0] if len(service_id) == 1 else service_id,
         start_date=date,
         end_date=date + timedelta(days=days - 1),
         provider_id=provider_id,
     )
-    return AvailabilityOut(timezone=uow.settings.timezone, slots=[slot_out(s) for s in slots])
+    return AvailabilityOut(
+        timezone=uow.settings.timezone,
+        slots=[slot_out(s) for s in overview.slots],
+        days=[DayOut(date=d.date, status=d.status, free=d.free) for d in overview.days],
+        next_available=slot_out(overview.next_available) if overview.next_available else None,
+    )

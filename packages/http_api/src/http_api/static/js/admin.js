@@ -3,7 +3,9 @@
 // cancel or move one. A visit of several services is drawn as one block per part, linked by a
 // shared colour and a "1/2", "2/2" label; any of its blocks opens the visit.
 // A second page, "Rooms & devices" (?page=resources), manages resources, their time off and the
-// rooms/devices each service needs.
+// rooms/devices each service needs. A third, "Policies & FAQ" (?page=info), edits what clients and
+// callers are told: the policy text, the FAQ and how to prepare for each service. Above the
+// calendar, "Callbacks" lists the callers who asked the AI receptionist for a call back.
 //
 // The admin token lives in sessionStorage only (gone when the browser session ends); the view
 // (date, day/week, by provider/resource, provider, cancelled on/off) lives in the URL so a refresh or a shared link
@@ -56,7 +58,7 @@ function readUrl() {
   view.provider = provider && /^\d+$/.test(provider) ? Number(provider) : "all";
   view.showCancelled = query.get("cancelled") !== "hide";
   view.by = query.get("by") === "resource" ? "resource" : "provider";
-  view.page = query.get("page") === "resources" ? "resources" : "calendar";
+  view.page = ["resources", "info"].includes(query.get("page")) ? query.get("page") : "calendar";
 }
 
 function saveUrl() {
@@ -64,7 +66,7 @@ function saveUrl() {
   if (view.by === "resource") query.set("by", "resource");
   if (view.provider !== "all") query.set("provider", view.provider);
   if (!view.showCancelled) query.set("cancelled", "hide");
-  if (view.page === "resources") query.set("page", "resources");
+  if (view.page !== "calendar") query.set("page", view.page);
   history.replaceState(null, "", `${location.pathname}?${query}`);
 }
 
@@ -177,6 +179,7 @@ function headerActions() {
         { class: "header-nav" },
         pageButton("calendar", "Calendar"),
         pageButton("resources", "Rooms & devices"),
+        pageButton("info", "Policies & FAQ"),
         h("button", { type: "button", class: "secondary", onclick: () => signOut() }, "Sign out"),
       ),
     );
@@ -189,6 +192,11 @@ function showPage(page) {
   if (page === "resources") {
     stopPolling();
     openResourcesPage();
+    return;
+  }
+  if (page === "info") {
+    stopPolling();
+    openInfoPage();
     return;
   }
   calendar = null;
@@ -209,6 +217,7 @@ function showCalendar() {
     ),
     h("div", { id: "calendar-notice" }),
     h("div", { id: "calendar-messages" }),
+    callbacksSection(),
     h("div", { id: "calendar-area" }, h("p", { class: "loading" }, "Loading the calendar…")),
   );
   focus(document.getElementById("calendar-title"));
@@ -359,6 +368,7 @@ function syncProviderSelect() {
 
 // ---------------------------------------------------------------- loading and polling
 async function refresh({ reason }) {
+  refreshCallbacks({ reason });
   const generation = ++loadGeneration;
   const { first, days } = range();
   pollInFlight = true;
@@ -422,6 +432,213 @@ function stopPolling() {
 document.addEventListener("visibilitychange", () => {
   if (!document.hidden && token && calendar && view.page === "calendar") refresh({ reason: "poll" });
 });
+
+// ---------------------------------------------------------------- callbacks
+// Callers who asked the AI receptionist for a person to call them back. The open ones are polled
+// with the calendar; the done ones are loaded while that tab is shown (the most recent first).
+const DONE_SHOWN = 20;
+const callbackState = {
+  show: "open", // the tab: "open" or "done"
+  open: null, // GET /api/admin/callbacks?status=open (null until loaded)
+  done: null,
+  lastJson: "",
+  generation: 0,
+  message: null, // a success or error box shown in the section
+  drawnMessage: null,
+};
+
+function callbacksSection() {
+  callbackState.lastJson = "";
+  callbackState.drawnMessage = undefined;
+  return h(
+    "section",
+    { class: "card callbacks", id: "callbacks", "aria-labelledby": "callbacks-title", "data-testid": "callbacks" },
+    h("h2", { id: "callbacks-title", tabindex: "-1" }, "Callbacks"),
+    h("p", { class: "loading status-line" }, "Loading callback requests…"),
+  );
+}
+
+async function refreshCallbacks({ reason = "poll" } = {}) {
+  const generation = ++callbackState.generation;
+  const show = callbackState.show;
+  try {
+    const [open, done] = await Promise.all([
+      adminApi("/api/admin/callbacks?status=open"),
+      show === "done" ? adminApi("/api/admin/callbacks?status=done") : Promise.resolve(null),
+    ]);
+    if (generation !== callbackState.generation) return;
+    const before = callbackState.open;
+    callbackState.open = open.callbacks || [];
+    if (done) callbackState.done = done.callbacks || [];
+    if (callbackState.message?.dataset.testid === "callbacks-error") callbackState.message = null;
+    if (before && reason === "poll") {
+      const known = new Set(before.map((c) => c.id));
+      const fresh = callbackState.open.filter((c) => !known.has(c.id));
+      if (fresh.length === 1) announce(`New callback request from ${fresh[0].client_name}.`);
+      else if (fresh.length > 1) announce(`${fresh.length} new callback requests.`);
+    }
+  } catch (error) {
+    if (generation !== callbackState.generation) return;
+    if (signedOut(error)) return;
+    const words = describeError(error, { phone: "" });
+    const box = messageBox(
+      "error",
+      callbackState.open ? "Could not refresh the callbacks" : "Could not load the callbacks",
+      `${words.text} We keep trying with the calendar.`,
+    );
+    box.dataset.testid = "callbacks-error";
+    callbackState.message = box;
+  }
+  drawCallbacks();
+}
+
+function drawCallbacks({ focusOn = null } = {}) {
+  const section = document.getElementById("callbacks");
+  if (!section || view.page !== "calendar") return;
+  const json = JSON.stringify([callbackState.show, callbackState.open, callbackState.show === "done" ? callbackState.done : null]);
+  // A poll redraws only when something changed (keeping focus on the same button).
+  if (json === callbackState.lastJson && callbackState.message === callbackState.drawnMessage && !focusOn) return;
+  const focused = section.contains(document.activeElement) ? document.activeElement : null;
+  const focusedId = focused?.closest("[data-callback-id]")?.dataset.callbackId;
+  const focusedTestId = focused?.dataset?.testid;
+  callbackState.lastJson = json;
+  callbackState.drawnMessage = callbackState.message;
+
+  const open = callbackState.open || [];
+  const list = callbackState.show === "done" ? callbackState.done : callbackState.open;
+  const tab = (show, label) =>
+    h(
+      "button",
+      {
+        type: "button",
+        "data-testid": `callbacks-${show}`,
+        "aria-pressed": String(callbackState.show === show),
+        onclick: () => {
+          if (callbackState.show === show) return;
+          callbackState.show = show;
+          callbackState.message = null;
+          if (show === "done") callbackState.done = null;
+          drawCallbacks({ focusOn: `[data-testid=callbacks-${show}]` });
+          refreshCallbacks({ reason: "view" });
+        },
+      },
+      label,
+    );
+  const rows = (list || []).slice(0, callbackState.show === "done" ? DONE_SHOWN : undefined).map(callbackRow);
+  let body;
+  if (list === null) {
+    body = callbackState.message ? null : h("p", { class: "loading status-line" }, "Loading callback requests…");
+  } else if (!rows.length) {
+    body = h(
+      "p",
+      { "data-testid": "no-callbacks" },
+      callbackState.show === "done" ? "No callback marked done yet." : "No open callback requests.",
+    );
+  } else {
+    body = [
+      h("ul", { class: "resource-list callback-list", "data-testid": "callback-list" }, rows),
+      callbackState.show === "done" && list.length > DONE_SHOWN
+        ? h("p", { class: "hint-line" }, `The ${DONE_SHOWN} most recent are shown.`)
+        : null,
+    ];
+  }
+  const head = h(
+    "div",
+    { class: "callbacks-head" },
+    h(
+      "h2",
+      { id: "callbacks-title", tabindex: "-1" },
+      "Callbacks ",
+      callbackState.open
+        ? h(
+            "span",
+            { class: `pill ${open.length ? "open-count" : "completed"}`, "data-testid": "callbacks-count" },
+            open.length ? `${open.length} open` : "none open",
+          )
+        : null,
+    ),
+    h(
+      "div",
+      { class: "group segmented", role: "group", "aria-label": "Which callbacks" },
+      tab("open", "Open"),
+      tab("done", "Done"),
+    ),
+  );
+  section.replaceChildren(...[head, callbackState.message, body].flat().filter(Boolean));
+  let target = focusOn && section.querySelector(focusOn);
+  if (!target && focused) {
+    target =
+      (focusedId &&
+        section.querySelector(`[data-callback-id="${CSS.escape(focusedId)}"] [data-testid="${CSS.escape(focusedTestId || "")}"]`)) ||
+      (focusedTestId && section.querySelector(`[data-testid="${CSS.escape(focusedTestId)}"]`)) ||
+      section.querySelector("h2");
+  }
+  if (target) focus(target);
+}
+
+function callbackRow(c) {
+  const done = c.status === "done";
+  return h(
+    "li",
+    {
+      class: `resource-row callback${done ? " inactive" : ""}`,
+      "data-testid": "callback",
+      "data-callback-id": c.id,
+      "data-status": c.status,
+    },
+    h(
+      "div",
+      { class: "resource-main" },
+      h("span", { class: "resource-name", "data-testid": "callback-name" }, c.client_name),
+      " · ",
+      h("span", { "data-testid": "callback-phone" }, telLink(c.client_phone) || "—"),
+      " · ",
+      h("span", { class: "meta", "data-testid": "callback-when" }, `asked ${clock.when(c.created_at)}`),
+      " ",
+      h("span", { class: `pill ${done ? "completed" : "booked"}`, "data-testid": "callback-status" }, done ? "Done" : "Open"),
+      h("p", { class: "callback-reason pre-line", "data-testid": "callback-reason" }, c.reason || "No reason given."),
+    ),
+    done
+      ? null
+      : h(
+          "div",
+          { class: "actions compact" },
+          h(
+            "button",
+            {
+              type: "button",
+              "data-testid": "callback-done",
+              "aria-label": `Done: call back ${c.client_name}`,
+              onclick: (event) => markCallbackDone(c, event.currentTarget),
+            },
+            "Done",
+          ),
+        ),
+  );
+}
+
+async function markCallbackDone(c, button) {
+  button.disabled = true;
+  callbackState.generation += 1; // a poll already on its way would show the callback as open
+  try {
+    await adminApi(`/api/admin/callbacks/${encodeURIComponent(c.id)}/done`, { method: "POST" });
+    const text = `Marked done: the callback to ${c.client_name}.`;
+    const box = messageBox("success", "", text);
+    box.dataset.testid = "callbacks-success";
+    callbackState.message = box;
+    announce(text);
+    callbackState.open = (callbackState.open || []).filter((other) => other.id !== c.id);
+  } catch (error) {
+    if (signedOut(error)) return;
+    const words = describeError(error, { write: true });
+    const box = messageBox("error", `Could not mark the callback to ${c.client_name} done`, words.text);
+    box.dataset.testid = "callbacks-error";
+    callbackState.message = box;
+  }
+  callbackState.lastJson = "";
+  drawCallbacks({ focusOn: ".message" });
+  refreshCallbacks({ reason: "action" });
+}
 
 // ---------------------------------------------------------------- drawing
 function visibleAppointments() {
@@ -1910,6 +2127,412 @@ function requirementGroup(group, index) {
         `Remove requirement ${index + 1}`,
       ),
     ),
+  );
+}
+
+// ---------------------------------------------------------------- policies & FAQ page
+// What clients (booking page) and callers (AI receptionist) are told: the owner's policy text,
+// the FAQ and how to prepare for each service. Each card saves on its own; edits are kept in
+// `info` so a redraw (after another card saved) keeps what was typed.
+const MAX_POLICIES = 2000;
+const MAX_FAQ_ENTRIES = 20;
+const MAX_FAQ_QUESTION = 200;
+const MAX_FAQ_ANSWER = 1000;
+const MAX_PREPARATION = 1000;
+const info = {
+  policies: "",
+  savedPolicies: "",
+  faq: [], // [{question, answer}] being edited
+  savedFaq: "[]",
+  services: [],
+  serviceId: null,
+  preparation: "", // the chosen service's preparation being edited
+  messages: { policies: null, faq: null, preparation: null },
+};
+
+function infoSay(section, box) {
+  info.messages = { policies: null, faq: null, preparation: null, [section]: box };
+}
+
+function infoError(error, title) {
+  const box = resourceErrorBox(error, title);
+  box.dataset.testid = "info-error";
+  return box;
+}
+
+function infoSuccess(text) {
+  const box = successBox(text);
+  box.dataset.testid = "info-success";
+  return box;
+}
+
+function infoService() {
+  return info.services.find((s) => s.id === info.serviceId) || null;
+}
+
+function chooseInfoService(id) {
+  info.serviceId = id;
+  info.preparation = (infoService() || {}).preparation || "";
+}
+
+async function openInfoPage() {
+  const title = h("h1", { id: "info-title", tabindex: "-1" }, "Policies & FAQ");
+  app.replaceChildren(title, h("p", { class: "loading" }, "Loading the policies and FAQ…"));
+  focus(title);
+  try {
+    const [policyData, faqData, serviceData] = await Promise.all([
+      adminApi("/api/admin/policies"),
+      adminApi("/api/admin/faq"),
+      adminApi("/api/admin/services"),
+    ]);
+    info.policies = policyData.text || "";
+    info.savedPolicies = info.policies;
+    info.faq = (faqData.entries || []).map((e) => ({ question: e.question, answer: e.answer }));
+    info.savedFaq = JSON.stringify(info.faq);
+    info.services = serviceData.services || [];
+    chooseInfoService(info.services.some((s) => s.id === info.serviceId) ? info.serviceId : info.services[0]?.id ?? null);
+    info.messages = { policies: null, faq: null, preparation: null };
+  } catch (error) {
+    if (signedOut(error)) return;
+    const words = describeError(error);
+    const box = messageBox(
+      "error",
+      "Could not load the policies and FAQ",
+      words.text,
+      h("div", { class: "actions" }, h("button", { type: "button", onclick: () => openInfoPage() }, "Try again")),
+    );
+    box.dataset.testid = "info-error";
+    app.replaceChildren(title, box);
+    return;
+  }
+  if (view.page !== "info") return;
+  drawInfoPage();
+}
+
+function drawInfoPage({ focusOn = null } = {}) {
+  if (view.page !== "info") return;
+  app.replaceChildren(
+    h("h1", { id: "info-title", tabindex: "-1" }, "Policies & FAQ"),
+    h(
+      "p",
+      {},
+      "What clients see on the booking page and what the AI receptionist tells callers. " +
+        "Keep it short: callers hear it read out.",
+    ),
+    policiesCard(),
+    faqCard(),
+    preparationCard(),
+  );
+  const target = focusOn && app.querySelector(focusOn);
+  if (target) focus(target);
+}
+
+/** A text box with a live "n / max characters" line under it. */
+function countedText(tag, { id, value, max, rows, onInput }) {
+  const counter = h("span", { class: "hint", id: `${id}-count`, "aria-live": "off" });
+  const input = h(tag, {
+    id,
+    maxlength: String(max),
+    rows: rows ? String(rows) : null,
+    type: tag === "input" ? "text" : null,
+    "aria-describedby": `${id}-count`,
+  });
+  input.value = value;
+  const update = () => {
+    counter.textContent = `${input.value.length.toLocaleString("en-US")} / ${max.toLocaleString("en-US")} characters`;
+  };
+  input.addEventListener("input", () => {
+    update();
+    onInput(input.value);
+  });
+  update();
+  return { input, counter };
+}
+
+function policiesCard() {
+  const { input, counter } = countedText("textarea", {
+    id: "policies-text",
+    value: info.policies,
+    max: MAX_POLICIES,
+    rows: 8,
+    onInput: (value) => {
+      info.policies = value;
+    },
+  });
+  const status = h("p", { class: "status-line", role: "status" });
+  const save = h(
+    "button",
+    {
+      type: "button",
+      "data-testid": "save-policies",
+      onclick: async () => {
+        save.disabled = true;
+        status.textContent = "Saving…";
+        status.classList.add("loading");
+        try {
+          const data = await adminApi("/api/admin/policies", { method: "PUT", body: { text: info.policies.trim() } });
+          info.policies = data.text ?? info.policies.trim();
+          info.savedPolicies = info.policies;
+          infoSay(
+            "policies",
+            infoSuccess(info.policies ? "Policies saved. The booking page shows them now." : "Policies removed."),
+          );
+        } catch (error) {
+          if (signedOut(error)) return;
+          infoSay("policies", infoError(error, "Could not save the policies"));
+        }
+        drawInfoPage({ focusOn: "[data-testid=policies-card] .message" });
+      },
+    },
+    "Save policies",
+  );
+  return h(
+    "section",
+    { class: "card info-card", "aria-labelledby": "policies-title", "data-testid": "policies-card" },
+    h("h2", { id: "policies-title" }, "Policies"),
+    info.messages.policies,
+    h(
+      "div",
+      { class: "field" },
+      h(
+        "label",
+        { for: "policies-text" },
+        "Policy text",
+        h("span", { class: "hint" }, "Cancellation, lateness, deposits… Leave empty for none."),
+      ),
+      input,
+      counter,
+    ),
+    h("div", { class: "actions" }, save),
+    status,
+  );
+}
+
+function faqCard() {
+  const dirty = JSON.stringify(info.faq) !== info.savedFaq;
+  const status = h("p", { class: "status-line", role: "status" });
+  const entries = info.faq.map((entry, index) => {
+    const question = countedText("input", {
+      id: `faq-question-${index}`,
+      value: entry.question,
+      max: MAX_FAQ_QUESTION,
+      onInput: (value) => {
+        info.faq[index].question = value;
+      },
+    });
+    const answer = countedText("textarea", {
+      id: `faq-answer-${index}`,
+      value: entry.answer,
+      max: MAX_FAQ_ANSWER,
+      rows: 3,
+      onInput: (value) => {
+        info.faq[index].answer = value;
+      },
+    });
+    return h(
+      "fieldset",
+      { class: "req-group faq-edit", "data-testid": "faq-edit", "data-faq-index": index },
+      h("legend", { id: `faq-legend-${index}` }, `Entry ${index + 1}`),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: `faq-question-${index}` }, `Question ${index + 1}`),
+        question.input,
+        question.counter,
+      ),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: `faq-answer-${index}` }, `Answer ${index + 1}`),
+        answer.input,
+        answer.counter,
+      ),
+      h(
+        "div",
+        { class: "actions compact" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            "data-testid": "remove-faq",
+            onclick: () => {
+              info.faq.splice(index, 1);
+              drawInfoPage({ focusOn: "[data-testid=add-faq]" });
+            },
+          },
+          `Remove question ${index + 1}`,
+        ),
+      ),
+    );
+  });
+  const save = h(
+    "button",
+    {
+      type: "button",
+      "data-testid": "save-faq",
+      onclick: async () => {
+        // Entries left entirely empty are dropped; a half-filled one is the server's to refuse.
+        const cleaned = info.faq
+          .map((e) => ({ question: e.question.trim(), answer: e.answer.trim() }))
+          .filter((e) => e.question || e.answer);
+        save.disabled = true;
+        status.textContent = "Saving…";
+        status.classList.add("loading");
+        try {
+          const data = await adminApi("/api/admin/faq", { method: "PUT", body: { entries: cleaned } });
+          info.faq = (data.entries || cleaned).map((e) => ({ question: e.question, answer: e.answer }));
+          info.savedFaq = JSON.stringify(info.faq);
+          const count = info.faq.length;
+          infoSay(
+            "faq",
+            infoSuccess(count ? `FAQ saved: ${count} question${count === 1 ? "" : "s"}.` : "FAQ saved: no questions."),
+          );
+        } catch (error) {
+          if (signedOut(error)) return;
+          infoSay("faq", infoError(error, "Could not save the FAQ"));
+        }
+        drawInfoPage({ focusOn: "[data-testid=faq-card] .message" });
+      },
+    },
+    "Save FAQ",
+  );
+  return h(
+    "section",
+    { class: "card info-card", "aria-labelledby": "faq-title", "data-testid": "faq-card" },
+    h("h2", { id: "faq-title" }, "Frequently asked questions"),
+    h("p", { class: "hint-line" }, `Up to ${MAX_FAQ_ENTRIES} questions, shown in this order.`),
+    info.messages.faq,
+    entries.length ? h("div", { class: "req-groups" }, entries) : h("p", { "data-testid": "no-faq" }, "No questions yet."),
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "data-testid": "add-faq",
+          disabled: info.faq.length >= MAX_FAQ_ENTRIES,
+          onclick: () => {
+            info.faq.push({ question: "", answer: "" });
+            drawInfoPage({ focusOn: `#faq-question-${info.faq.length - 1}` });
+          },
+        },
+        "+ Add a question",
+      ),
+      save,
+      dirty
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: () => {
+                info.faq = JSON.parse(info.savedFaq);
+                infoSay("faq", null);
+                drawInfoPage({ focusOn: "[data-testid=add-faq]" });
+              },
+            },
+            "Undo changes",
+          )
+        : null,
+    ),
+    status,
+  );
+}
+
+function preparationCard() {
+  const service = infoService();
+  const select = h(
+    "select",
+    {
+      id: "preparation-service",
+      onchange: () => {
+        const saved = (service || {}).preparation || "";
+        if (info.preparation !== saved && !window.confirm("Discard the unsaved preparation text?")) {
+          select.value = String(info.serviceId);
+          return;
+        }
+        chooseInfoService(Number(select.value));
+        infoSay("preparation", null);
+        drawInfoPage({ focusOn: "#preparation-service" });
+      },
+    },
+    info.services.map((s) =>
+      h("option", { value: s.id, selected: s.id === info.serviceId }, `${s.name}${s.active ? "" : " (inactive)"}`),
+    ),
+  );
+  const { input, counter } = countedText("textarea", {
+    id: "preparation-text",
+    value: info.preparation,
+    max: MAX_PREPARATION,
+    rows: 4,
+    onInput: (value) => {
+      info.preparation = value;
+    },
+  });
+  const status = h("p", { class: "status-line", role: "status" });
+  const save = h(
+    "button",
+    {
+      type: "button",
+      "data-testid": "save-preparation",
+      onclick: async () => {
+        if (!service) return;
+        save.disabled = true;
+        status.textContent = "Saving…";
+        status.classList.add("loading");
+        try {
+          const data = await adminApi(`/api/admin/services/${encodeURIComponent(service.id)}`, {
+            method: "PATCH",
+            body: { preparation: info.preparation.trim() },
+          });
+          const updated = data.service || { ...service, preparation: info.preparation.trim() };
+          info.services = info.services.map((s) => (s.id === updated.id ? updated : s));
+          chooseInfoService(updated.id);
+          infoSay(
+            "preparation",
+            infoSuccess(
+              updated.preparation
+                ? `Saved how to prepare for ${updated.name}.`
+                : `${updated.name} no longer shows preparation advice.`,
+            ),
+          );
+        } catch (error) {
+          if (signedOut(error)) return;
+          infoSay("preparation", infoError(error, "Could not save the preparation text"));
+        }
+        drawInfoPage({ focusOn: "[data-testid=preparation-card] .message" });
+      },
+    },
+    "Save preparation",
+  );
+  return h(
+    "section",
+    { class: "card info-card", "aria-labelledby": "preparation-title", "data-testid": "preparation-card" },
+    h("h2", { id: "preparation-title" }, "How to prepare"),
+    h("p", { class: "hint-line" }, "Shown on the booking page for the chosen service and told to callers."),
+    info.messages.preparation,
+    info.services.length
+      ? [
+          h("div", { class: "field narrow" }, h("label", { for: "preparation-service" }, "Service"), select),
+          h(
+            "div",
+            { class: "field" },
+            h(
+              "label",
+              { for: "preparation-text" },
+              "How to prepare",
+              h("span", { class: "hint" }, "Leave empty when there is nothing to prepare."),
+            ),
+            input,
+            counter,
+          ),
+          h("div", { class: "actions" }, save),
+          status,
+        ]
+      : h("p", {}, "There are no services yet."),
   );
 }
 

@@ -341,6 +341,7 @@ async function render({ focusHeading = false } = {}) {
     h("h1", { class: "page-title" }, "Book an appointment"),
     state.step === "done" ? "" : progress(state.step),
     section,
+    aboutVisiting(),
   );
   const stored = store.get(KEY.error);
 
@@ -362,6 +363,60 @@ async function render({ focusHeading = false } = {}) {
   if (errorNode && (focusHeading || firstRender)) focus(errorNode);
   else if (focusHeading && title) focus(title);
   await drawn;
+}
+
+/** The owner's policies and FAQ (from GET /api/business), under every step; nothing if empty. */
+function aboutVisiting() {
+  const policies = String((business && business.policies) || "").trim();
+  const faq = Array.isArray(business && business.faq) ? business.faq : [];
+  if (!policies && !faq.length) return "";
+  return h(
+    "div",
+    { class: "about", "data-testid": "about" },
+    policies
+      ? h(
+          "section",
+          { class: "card", "aria-labelledby": "policies-title", "data-testid": "policies" },
+          h("h2", { id: "policies-title" }, "Our policies"),
+          h("p", { class: "pre-line", "data-testid": "policies-text" }, policies),
+        )
+      : null,
+    faq.length
+      ? h(
+          "section",
+          { class: "card", "aria-labelledby": "faq-title", "data-testid": "faq" },
+          h("h2", { id: "faq-title" }, "Frequently asked questions"),
+          faq.map((entry) =>
+            h(
+              "details",
+              { class: "faq-entry", "data-testid": "faq-entry" },
+              h("summary", { "data-testid": "faq-question" }, entry.question),
+              h("p", { class: "pre-line", "data-testid": "faq-answer" }, entry.answer),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+/** "How to prepare" for these services (those with something to say); null when none has. */
+function preparationCard(list) {
+  const withText = list.filter((s) => s && String(s.preparation || "").trim());
+  if (!withText.length) return null;
+  const several = list.filter(Boolean).length > 1;
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "preparation-title", "data-testid": "preparation" },
+    h("h3", { id: "preparation-title" }, "How to prepare"),
+    withText.map((service) =>
+      h(
+        "div",
+        { class: "preparation", "data-testid": "preparation-item", "data-service-id": service.id },
+        several ? h("h4", {}, service.name) : null,
+        h("p", { class: "pre-line" }, service.preparation),
+      ),
+    ),
+  );
 }
 
 function renderService(section, stored) {
@@ -476,6 +531,7 @@ async function renderProvider(section, stored, current) {
         )
       : "",
     visitEditor(),
+    preparationCard(chosen) || "",
     backButton("service", "Back to services"),
   );
 }
@@ -906,6 +962,8 @@ async function renderDetails(section, stored, current) {
     if (!current()) return;
   }
   section.append(chosenSummary());
+  const preparation = preparationCard(visitServices());
+  if (preparation) section.append(preparation);
 
   const saved = store.get(KEY.details, {});
   const fieldErrors = (stored && stored.fields) || {};
@@ -1099,6 +1157,12 @@ function renderDone(section) {
         appointmentFacts(appointment, clock, "done"),
       ),
     ),
+    // append() would print a null as text: "" adds nothing.
+    preparationCard(
+      [...new Set(partsOf(appointment).map((part) => part.service_id))].map((id) =>
+        services.find((s) => s.id === id),
+      ),
+    ) || "",
     h(
       "div",
       { class: "card" },
