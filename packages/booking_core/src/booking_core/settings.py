@@ -45,6 +45,9 @@ class BookingSettings(BaseSettings):
     ai_token: str | None = None
     caller_header: str = "X-Caller-Number"
     allowed_hosts: str = ""
+    # Sites (comma-separated origins, e.g. https://hellogorgeous.example) that may frame the
+    # client pages and call the public API from a browser; empty: none.
+    embed_origins: str = ""
     # The AI receptionist: one-time codes for callers whose number is not vouched for, calls
     # per minute per caller (0: no limit), and where a voice platform transfers a caller.
     verification_code_minutes: int = Field(default=10, ge=1, le=60)

@@ -21,11 +21,13 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from http_api import web
+from http_api.embedding import PublicApiCors, embed_origins
 from http_api.errors import install_error_handlers, normalize_openapi
 from http_api.ratelimit import RateLimiter
 from http_api.request_log import RequestLogMiddleware, configure_logging
@@ -99,6 +101,11 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
+    # JSON answers compressed when the client accepts it (availability is tens of kB).
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    origins = embed_origins(settings.embed_origins)
+    if origins:
+        app.add_middleware(PublicApiCors, origins=origins)
 
     app.include_router(public.router)
     app.include_router(booking.router)

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from booking_core import BookingSettings
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
+
+from http_api.deps import SettingsDep
+from http_api.embedding import embed_origins
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,15 +29,15 @@ MEDIA_TYPES = {
     ".png": "image/png",
 }
 
-# Pages load only their own files and talk only to this server. No referrer is sent, so nothing
-# of a page's URL leaks to another site. `no-cache` still allows caching but revalidates (ETag),
-# so a deploy is picked up at once.
+# Pages load only their own files and talk only to this server (images may come from any https
+# site: providers' photos). No referrer is sent, so nothing of a page's URL leaks to another
+# site. `no-cache` still allows caching but revalidates (ETag), so a deploy is picked up at once.
+_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": _POLICY + "frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -41,27 +45,46 @@ SECURITY_HEADERS = {
 }
 
 
-def _file(path: Path) -> FileResponse:
-    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=SECURITY_HEADERS)
+def client_page_headers(settings: BookingSettings) -> dict[str, str]:
+    """A client page's headers: framed by this site and BOOKING_EMBED_ORIGINS when it is set
+    (X-Frame-Options cannot name other sites, so it is not sent then), else by nobody."""
+    origins = embed_origins(settings.embed_origins)
+    if not origins:
+        return SECURITY_HEADERS
+    headers = {k: v for k, v in SECURITY_HEADERS.items() if k != "X-Frame-Options"}
+    headers["Content-Security-Policy"] = _POLICY + "frame-ancestors 'self' " + " ".join(origins)
+    return headers
+
+
+def _file(path: Path, headers: dict[str, str] = SECURITY_HEADERS) -> FileResponse:
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=headers)
 
 
 @router.get("/")
-def booking_page() -> FileResponse:
+def booking_page(settings: SettingsDep) -> FileResponse:
     """Choose a service, provider and time, then book."""
-    return _file(STATIC_DIR / "book.html")
+    return _file(STATIC_DIR / "book.html", client_page_headers(settings))
 
 
 @router.get("/booking/{appointment_id}")
-def manage_page(appointment_id: str) -> FileResponse:
+def manage_page(appointment_id: str, settings: SettingsDep) -> FileResponse:
     """View, cancel or reschedule one's appointment; the token is in the URL fragment, which
     browsers never send, so the id is all this request carries."""
-    return _file(STATIC_DIR / "manage.html")
+    return _file(STATIC_DIR / "manage.html", client_page_headers(settings))
 
 
 @router.get("/admin")
 def admin_page() -> FileResponse:
-    """The provider calendar (signs in with the admin token in the browser session)."""
+    """The provider calendar (signs in with the admin token in the browser session): never
+    framed by another site."""
     return _file(STATIC_DIR / "admin.html")
+
+
+@router.get("/embed.js")
+def embed_script() -> FileResponse:
+    """The snippet an embedding site loads: it inserts the booking page in an iframe that sizes
+    itself (see docs/web.md)."""
+    return _file(STATIC_DIR / "js" / "embed.js")
 
 
 @router.get("/static/{file_path:path}")

@@ -16,6 +16,7 @@ import { addDays, dayLabels, isDate, mondayOf, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
 import { announce, focus, h, messageBox, partsList, partsOf, resourcesText, telLink, whoText } from "./dom.js";
 import { store } from "./store.js";
+import { extraPages } from "./admin-pages.js";
 
 const TOKEN_KEY = "admin.token";
 const PX_PER_MINUTE = 1.6;
@@ -58,7 +59,8 @@ function readUrl() {
   view.provider = provider && /^\d+$/.test(provider) ? Number(provider) : "all";
   view.showCancelled = query.get("cancelled") !== "hide";
   view.by = query.get("by") === "resource" ? "resource" : "provider";
-  view.page = ["resources", "info"].includes(query.get("page")) ? query.get("page") : "calendar";
+  const pages = ["resources", "info", ...extraPages.map((extra) => extra.page)];
+  view.page = pages.includes(query.get("page")) ? query.get("page") : "calendar";
 }
 
 function saveUrl() {
@@ -180,6 +182,7 @@ function headerActions() {
         pageButton("calendar", "Calendar"),
         pageButton("resources", "Rooms & devices"),
         pageButton("info", "Policies & FAQ"),
+        ...extraPages.map((extra) => pageButton(extra.page, extra.label)),
         h("button", { type: "button", class: "secondary", onclick: () => signOut() }, "Sign out"),
       ),
     );
@@ -197,6 +200,12 @@ function showPage(page) {
   if (page === "info") {
     stopPolling();
     openInfoPage();
+    return;
+  }
+  const extra = extraPages.find((candidate) => candidate.page === page);
+  if (extra) {
+    stopPolling();
+    extra.open({ app, authHeaders, business, clock, showPage, signOut });
     return;
   }
   calendar = null;
