@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from booking_core import BookingResult, Requester, UnitOfWork, create_appointment
 from booking_core.adapters import tables as t
 from booking_core.services.tokens import render_message
+from booking_core.services.waitlist import render_waitlist_links
 
 ACCOUNT_SID = "AC00000000000000000000000000000001"
 AUTH_TOKEN = "test-auth-token"
@@ -179,8 +180,12 @@ def outbox_rows(uow: UnitOfWork, **where: Any) -> list[Any]:
             **{
                 **row._asdict(),
                 "stored_body": row.body,
-                "body": render_message(
-                    row.body, row.appointment_id, uow.settings, uow.secret, row.verification_id
+                "body": render_waitlist_links(
+                    render_message(
+                        row.body, row.appointment_id, uow.settings, uow.secret, row.verification_id
+                    ),
+                    uow.settings,
+                    uow.secret,
                 ),
             }
         )

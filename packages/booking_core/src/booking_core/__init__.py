@@ -34,6 +34,8 @@ from booking_core.domain.model import (
     SlotPart,
     Source,
     TimeOff,
+    WaitlistEntry,
+    WaitlistOffer,
     WorkingHours,
 )
 from booking_core.domain.text import (
@@ -54,6 +56,7 @@ from booking_core.errors import (
     ValidationFailed,
     VerificationFailed,
     VerificationRequired,
+    WaitlistLimit,
 )
 from booking_core.migrations import current_revision, head_revision, is_up_to_date, upgrade
 from booking_core.notify import (
@@ -142,6 +145,17 @@ from booking_core.services.verification import (
     send_verification_code,
     verify_caller,
 )
+from booking_core.services.waitlist import (
+    JoinResult,
+    claim_offer,
+    join_waitlist,
+    leave_waitlist,
+    list_waitlist,
+    match_waitlist,
+    offer_by_hand,
+    remove_waitlist_entry,
+    waitlist_bookings_this_month,
+)
 from booking_core.settings import BookingSettings
 
 __all__ = [
@@ -174,7 +188,9 @@ __all__ = [
     "DayStatus",
     "FaqEntry",
     "FixedClock",
+    "JoinResult",
     "MissingSecretKey",
+    "OfferExpired",
     "Offering",
     "PartRequest",
     "PhoneInUse",
@@ -199,6 +215,9 @@ __all__ = [
     "VerificationFailed",
     "VerificationRequired",
     "VerificationSent",
+    "WaitlistEntry",
+    "WaitlistLimit",
+    "WaitlistOffer",
     "WorkingHours",
     "add_closure",
     "add_resource_time_off",
@@ -214,6 +233,7 @@ __all__ = [
     "calendar",
     "calendar_version",
     "cancel_appointment",
+    "claim_offer",
     "count_ai_call",
     "count_by_status",
     "create_appointment",
@@ -237,6 +257,8 @@ __all__ = [
     "is_storable_text",
     "is_up_to_date",
     "issue_feed_token",
+    "join_waitlist",
+    "leave_waitlist",
     "list_callbacks",
     "list_closures",
     "list_notifications",
@@ -245,13 +267,17 @@ __all__ = [
     "list_resources",
     "list_services",
     "list_time_off",
+    "list_waitlist",
     "load_demo_business",
     "loggable",
     "mark_callback_done",
     "mask_phone",
+    "match_waitlist",
     "normalize_phone",
+    "offer_by_hand",
     "provider_feed",
     "provider_services",
+    "remove_waitlist_entry",
     "request_callback",
     "reschedule_appointment",
     "revoke_feed_token",
@@ -273,4 +299,5 @@ __all__ = [
     "update_service",
     "upgrade",
     "verify_caller",
+    "waitlist_bookings_this_month",
 ]

@@ -47,6 +47,18 @@ class PhoneInUse(BookingError):
     default_message = "Another client already has that phone number."
 
 
+class WaitlistLimit(BookingError):
+    code = "waitlist_limit"
+    http_status = 409
+    default_message = "This phone number is already on the waitlist 3 times."
+
+
+class OfferExpired(BookingError):
+    code = "offer_expired"
+    http_status = 410
+    default_message = "This offer has expired. You are still on the waitlist for the next one."
+
+
 class IdempotencyConflict(BookingError):
     code = "idempotency_conflict"
     http_status = 409

@@ -51,6 +51,11 @@ class BookingSettings(BaseSettings):
     # The AI receptionist: one-time codes for callers whose number is not vouched for, calls
     # per minute per caller (0: no limit), and where a voice platform transfers a caller.
     verification_code_minutes: int = Field(default=10, ge=1, le=60)
+    # The waitlist: how many entries one freed time is offered to at once, when no offer is
+    # texted (local "HH:MM-HH:MM", empty for none), and how long an offer stays open.
+    waitlist_offers_per_slot: int = Field(default=5, ge=1, le=50)
+    waitlist_quiet_hours: str = "21:00-08:00"
+    waitlist_offer_minutes: int = Field(default=30, ge=1, le=24 * 60)
     ai_calls_per_minute: int = Field(default=60, ge=0)
     transfer_number: str | None = None
 

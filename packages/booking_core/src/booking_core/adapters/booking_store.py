@@ -404,6 +404,14 @@ class BookingStore:
     def add_event(self, event: AppointmentEvent) -> None:
         self.connection.execute(_INSERT_EVENT, mappers.event_values(event))
 
+    def count_events(self, kind: str, since: datetime) -> int:
+        e = t.appointment_events
+        return int(
+            self.connection.execute(
+                sa.select(sa.func.count()).where(e.c.kind == kind, e.c.at >= since)
+            ).scalar_one()
+        )
+
     def events(self, appointment_id: str) -> list[AppointmentEvent]:
         e = t.appointment_events
         rows = self.connection.execute(

@@ -140,8 +140,13 @@ class CatalogStore:
         ).scalar_one()
         return TimeOff(entry.provider_id, entry.start, entry.end, entry.reason, new_id)
 
-    def delete_time_off(self, time_off_id: int) -> bool:
-        return self._execute(sa.delete(_off).where(_off.c.id == time_off_id)).rowcount > 0
+    def delete_time_off(self, time_off_id: int) -> TimeOff | None:
+        """Delete a provider's time off; what it was (None: no such entry)."""
+        row = self._execute(sa.select(_off).where(_off.c.id == time_off_id)).first()
+        if row is None:
+            return None
+        self._execute(sa.delete(_off).where(_off.c.id == time_off_id))
+        return mappers.time_off_from_row(row)
 
     def closures(self, first: date | None = None, last: date | None = None) -> list[Closure]:
         query = sa.select(_closed).order_by(_closed.c.date)
@@ -203,9 +208,13 @@ class CatalogStore:
         ).scalar_one()
         return ResourceTimeOff(entry.resource_id, entry.start, entry.end, entry.reason, new_id)
 
-    def delete_resource_time_off(self, time_off_id: int) -> bool:
-        deleted = self._execute(sa.delete(_res_off).where(_res_off.c.id == time_off_id))
-        return deleted.rowcount > 0
+    def delete_resource_time_off(self, time_off_id: int) -> ResourceTimeOff | None:
+        """Delete a resource's time off; what it was (None: no such entry)."""
+        row = self._execute(sa.select(_res_off).where(_res_off.c.id == time_off_id)).first()
+        if row is None:
+            return None
+        self._execute(sa.delete(_res_off).where(_res_off.c.id == time_off_id))
+        return mappers.resource_time_off_from_row(row)
 
     def resource_groups(self, service_id: int) -> list[list[int]]:
         """What the service needs: groups of alternative resource ids, in group order."""

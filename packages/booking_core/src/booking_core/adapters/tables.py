@@ -353,6 +353,63 @@ callbacks = sa.Table(
     sa.Index("ix_callbacks_status_created", "status", "created_at"),
 )
 
+# The waitlist: a client's wish (services in visit order, optionally a provider, local dates and
+# times of day) to hear when a fitting time frees up.
+waitlist_entries = sa.Table(
+    "waitlist_entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.ForeignKey("clients.id"), nullable=False),
+    sa.Column("service_ids", sa.JSON, nullable=False),
+    # The services as text ("2,4"): what a booking compares to end the entries it fulfils.
+    sa.Column("services_key", sa.String(100), nullable=False),
+    sa.Column("provider_id", sa.ForeignKey("providers.id"), nullable=True),
+    sa.Column("date_from", sa.Date, nullable=False),
+    sa.Column("date_to", sa.Date, nullable=False),
+    sa.Column("earliest_time", sa.Time, nullable=True),
+    sa.Column("latest_time", sa.Time, nullable=True),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint(
+        "status IN ('active', 'booked', 'left', 'removed', 'expired')", name="status_values"
+    ),
+    sa.Index("ix_waitlist_entries_status_dates", "status", "date_from", "date_to"),
+    sa.Index("ix_waitlist_entries_client", "client_id"),
+)
+
+# A time offered to an entry; claimed through a link whose token is derived from the offer's id.
+waitlist_offers = sa.Table(
+    "waitlist_offers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entry_id", sa.ForeignKey("waitlist_entries.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("provider_ids", sa.JSON, nullable=False),  # each part's provider, in order
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=False),  # when its text goes out
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("appointment_id", sa.String(36), nullable=True),
+    sa.CheckConstraint("status IN ('open', 'claimed')", name="status_values"),
+    sa.UniqueConstraint("entry_id", "start_at", name="uq_waitlist_offers_entry_start"),
+)
+
+# Time that freed up (a cancellation, a move away, time off or a closure removed, hours
+# widened), written in the change's own transaction; the dispatcher matches it to the waitlist.
+freed_time = sa.Table(
+    "freed_time",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.Column("provider_id", sa.Integer, nullable=True),  # whose time (None: anyone's)
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("processed_at", UTCDateTime, nullable=True),
+    sa.Index("ix_freed_time_processed", "processed_at"),
+)
+
 # The owner's texts for callers: the policy (key "policies") and the FAQ.
 business_texts = sa.Table(
     "business_texts",

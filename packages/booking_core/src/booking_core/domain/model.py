@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
     RESCHEDULED = "rescheduled"
     STATUS_CHANGED = "status_changed"
+    FROM_WAITLIST = "from_waitlist"  # the booking was an offer from the waitlist, claimed
 
 
 class ResourceKind(StrEnum):
@@ -87,6 +88,35 @@ class Callback:
     reason: str
     status: str  # "open" or "done"
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class WaitlistOffer:
+    id: int
+    entry_id: int
+    start: datetime
+    provider_ids: tuple[int, ...]  # each part's provider
+    status: str  # open or claimed
+    sent_at: datetime
+    expires_at: datetime
+    appointment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    """A client's wish to hear when a fitting time frees up."""
+
+    id: int
+    client: Client
+    service_ids: tuple[int, ...]  # in visit order
+    provider_id: int | None
+    date_from: date
+    date_to: date
+    earliest_time: time | None
+    latest_time: time | None
+    status: str  # active, booked, left, removed or expired
+    created_at: datetime
+    offers: tuple[WaitlistOffer, ...] = ()
 
 
 @dataclass(frozen=True)

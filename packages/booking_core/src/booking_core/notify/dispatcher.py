@@ -50,6 +50,7 @@ from booking_core.services.outbox import REMINDER
 from booking_core.services.tokens import render_message
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 from booking_core.services.verification import forget_old_calls
+from booking_core.services.waitlist import match_waitlist, render_waitlist_links
 
 #: The longest wait between two attempts of one message.
 MAX_BACKOFF = timedelta(hours=1)
@@ -161,6 +162,7 @@ class Dispatcher:
         body = render_message(
             row.body, row.appointment_id, self.uow.settings, self.uow.secret, row.verification_id
         )
+        body = render_waitlist_links(body, self.uow.settings, self.uow.secret)
         return _Claimed(
             message=OutgoingMessage(
                 id=row.id,
@@ -326,6 +328,8 @@ def run_dispatcher(
                     purge_expired_idempotency_records(uow)
                     forget_old_calls(uow)
                     next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+                # Freed time becomes waitlist offers (queued here, sent below when due).
+                match_waitlist(uow)
                 if dispatcher.has_due():
                     total.add(dispatcher.dispatch_due(stop))
             except Exception:

@@ -63,6 +63,7 @@ from booking_core.services.requester import (
 from booking_core.services.scheduling import check_parts
 from booking_core.services.tokens import hash_secret, manage_token
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
+from booking_core.services.waitlist import record_freed
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def create_appointment(
     notes: str | None = None,
     requester: Requester,
     idempotency_key: str | None = None,
+    waitlist_offer: int | None = None,
 ) -> BookingResult:
     """Book an appointment: ``service_id`` (with ``provider_id`` or not), or a visit of several
     ``services`` back to back from ``start``, each with its provider or not. With no provider,
@@ -128,7 +130,7 @@ def create_appointment(
                 day=start_utc.astimezone(uow.tz).date(),
                 save_client=client,
             )
-            return _book(uow, tx, reads, start_utc, clean, requester, request)
+            return _book(uow, tx, reads, start_utc, clean, requester, request, waitlist_offer)
 
         result = _run_booking(
             uow, work, request, lambda error: search_alternatives(uow, error, parts, start_utc)
@@ -162,6 +164,7 @@ def _book(
     notes: str,
     requester: Requester,
     request: IdempotentRequest,
+    waitlist_offer: int | None = None,
 ) -> BookingResult:
     """Check the rules on what was read under the locks, then write the booking."""
     now = uow.now()
@@ -207,10 +210,36 @@ def _book(
             new_status=AppointmentStatus.BOOKED.value,
         )
     )
+    _settle_waitlist(tx, appointment, waitlist_offer, requester, now, uow)
     outbox.queue_for_change(tx, uow.settings, now, "created", appointment)
     result = localized(appointment, uow.tz)
     remember_result(tx, request, result, now)
     return BookingResult(result, token)
+
+
+def _settle_waitlist(
+    tx: Transaction,
+    appointment: Appointment,
+    offer_id: int | None,
+    requester: Requester,
+    now: datetime,
+    uow: UnitOfWork,
+) -> None:
+    """The client's waitlist entries for exactly this visit that day end; a claimed offer is
+    marked and the history records where the booking came from."""
+    day = appointment.start.astimezone(uow.tz).date()
+    key = ",".join(str(part.service_id) for part in appointment.parts)
+    tx.waitlist.end_entries_booked(appointment.client.id, key, day, now)
+    if offer_id is not None:
+        tx.waitlist.mark_claimed(offer_id, appointment.id)
+        tx.bookings.add_event(
+            AppointmentEvent(
+                appointment_id=appointment.id,
+                kind=EventKind.FROM_WAITLIST,
+                source=requester.source,
+                at=now,
+            )
+        )
 
 
 def _reserve(tx: Transaction, appointment: Appointment) -> None:
@@ -309,6 +338,8 @@ def cancel_appointment(
             )
             tx.bookings.update_appointment(cancelled)
             tx.bookings.release(appointment.id)
+            for part in appointment.parts:  # for the waitlist
+                record_freed(tx, part.start, part.busy_until, now, part.provider_id)
             tx.bookings.add_event(
                 AppointmentEvent(
                     appointment_id=appointment.id,
@@ -466,6 +497,8 @@ def _move(
     )
     tx.bookings.update_appointment(moved, parts_changed=True)
     _reserve(tx, moved)
+    for part in current.parts:  # for the waitlist: the time the visit left
+        record_freed(tx, part.start, part.busy_until, now, part.provider_id)
     tx.bookings.add_event(
         AppointmentEvent(
             appointment_id=moved.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from booking_core.domain.model import (
@@ -20,9 +20,10 @@ from booking_core.domain.model import (
     WorkingHours,
 )
 from booking_core.domain.text import MAX_CATALOG_NAME, is_one_line_text, is_storable_text
-from booking_core.domain.timezones import parse_instant
+from booking_core.domain.timezones import local_day_bounds, parse_instant
 from booking_core.errors import NotFound, ProviderHasFutureBookings, ValidationFailed
 from booking_core.services.unit_of_work import UnitOfWork
+from booking_core.services.waitlist import record_freed
 
 
 @dataclass(frozen=True)
@@ -378,6 +379,9 @@ def set_working_hours(
         _existing_provider(tx, provider_id)
         tx.bookings.lock([("provider", provider_id)])  # bookings read hours under it
         tx.catalog.replace_working_hours(provider_id, rows)
+        # Hours may have widened anywhere ahead: the waitlist is matched over the horizon.
+        now = uow.now()
+        record_freed(tx, now, now + timedelta(days=uow.settings.horizon_days), now, provider_id)
         saved: list[WorkingHours] = tx.catalog.working_hours([provider_id])
         return saved
 
@@ -419,8 +423,10 @@ def list_time_off(uow: UnitOfWork, provider_id: int) -> list[TimeOff]:
 
 def delete_time_off(uow: UnitOfWork, time_off_id: int) -> None:
     def work(tx: Any) -> None:
-        if not tx.catalog.delete_time_off(time_off_id):
+        removed = tx.catalog.delete_time_off(time_off_id)
+        if removed is None:
             raise NotFound("We could not find that time off.", resource="time_off")
+        record_freed(tx, removed.start, removed.end, uow.now(), removed.provider_id)
 
     uow.run(work)
 
@@ -446,5 +452,6 @@ def delete_closure(uow: UnitOfWork, day: date) -> None:
     def work(tx: Any) -> None:
         if not tx.catalog.delete_closure(day):
             raise NotFound("We could not find that closure.", resource="closure")
+        record_freed(tx, *local_day_bounds(day, uow.tz), uow.now())  # for the waitlist
 
     uow.run(work)

@@ -18,6 +18,7 @@ from booking_core.domain.timezones import parse_instant
 from booking_core.errors import NotFound, ResourceHasFutureBookings, ValidationFailed
 from booking_core.services.business import require_name
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
+from booking_core.services.waitlist import record_freed
 
 #: The most groups (kinds of thing) one service may need, and resources in one group.
 MAX_GROUPS = 5
@@ -128,8 +129,12 @@ def add_resource_time_off(
 
 def delete_resource_time_off(uow: UnitOfWork, time_off_id: int) -> None:
     def work(tx: Transaction) -> None:
-        if not 0 < time_off_id <= MAX_ID or not tx.catalog.delete_resource_time_off(time_off_id):
+        removed = (
+            tx.catalog.delete_resource_time_off(time_off_id) if 0 < time_off_id <= MAX_ID else None
+        )
+        if removed is None:
             raise NotFound("We could not find that time off.", resource="time_off")
+        record_freed(tx, removed.start, removed.end, uow.now())  # for the waitlist
 
     uow.run(work)
 

@@ -44,6 +44,7 @@ from booking_core.adapters.database import (
 )
 from booking_core.adapters.outbox_store import OutboxStore
 from booking_core.adapters.tables import RESERVATIONS_NO_OVERLAP
+from booking_core.adapters.waitlist_store import WaitlistStore
 from booking_core.clock import Clock, system_clock
 from booking_core.errors import (
     IdempotencyConflict,
@@ -79,6 +80,7 @@ class Transaction:
         self.calendar = CalendarStore(connection)
         self.outbox = OutboxStore(connection)
         self.callers = CallerStore(connection)
+        self.waitlist = WaitlistStore(connection)
         self._transaction = connection.begin()
         self._committed = False
 
