@@ -33,6 +33,7 @@ TOOLS = {
     "reschedule_appointment",
     "send_verification_code",
     "request_callback",
+    "join_waitlist",
 }
 BOTOX = 2
 PATEL = 1
@@ -100,6 +101,7 @@ def test_lists_the_tools_with_typed_schemas_and_truthful_annotations(http_server
         "reschedule_appointment": {"appointment_id", "new_start"},
         "send_verification_code": set(),
         "request_callback": {"client_name", "reason"},
+        "join_waitlist": {"client_name", "date_from", "date_to"},
     }
     slots = tools["find_available_slots"].input_schema["properties"]
     assert slots["limit"]["default"] == 8 and slots["limit"]["maximum"] == 50

@@ -621,3 +621,28 @@ def test_two_callers_at_once_do_not_share_a_verification(desk, desk_uow):
 
     result = with_mcp(desk.mcp_url, scenario, caller=WITHHELD)
     assert error_code(result) == "verification_failed"
+
+
+def test_the_mcp_tool_and_the_web_page_join_the_same_waitlist(desk):
+    wishes = {"service_id": BOTOX, "date_from": "2026-12-03", "date_to": "2026-12-05"}
+
+    async def scenario(client: Client) -> Any:
+        return (
+            await client.call_tool("join_waitlist", {"client_name": "Carl Caller", **wishes}),
+            await client.call_tool("join_waitlist", {"client_name": "Carl Caller", **wishes}),
+        )
+
+    joined, again = with_mcp(desk.mcp_url, scenario, caller=CALLER)
+    joined, again = ok(joined), ok(again)
+    assert joined["joined"] is True and again == {**joined, "joined": False, "note": again["note"]}
+    with desk.api() as api:
+        web = api.post(
+            "/api/waitlist",
+            json={**wishes, "client": {"name": "Carl Caller", "phone": CALLER}},
+        )
+    assert web.status_code == 200, web.text  # already on the list: the same entry
+    assert web.json()["entry"]["id"] == joined["entry_id"]
+    assert "manage_token" not in web.json()
+    with desk.api(admin=True) as api:
+        listed = api.get("/api/admin/waitlist").json()["entries"]
+    assert [(e["id"], e["client"]["phone"]) for e in listed] == [(joined["entry_id"], CALLER_E164)]

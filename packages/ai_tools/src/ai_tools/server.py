@@ -70,6 +70,7 @@ from booking_core import (
 from booking_core import (
     create_appointment as core_create,
 )
+from booking_core import join_waitlist as core_join_waitlist
 from booking_core import list_providers as core_list_providers
 from booking_core import list_services as core_list_services
 from booking_core import request_callback as core_request_callback
@@ -243,6 +244,15 @@ class CodeSent(Answer):
     sent: bool
     phone: str | None = None
     expires_in_minutes: int | None = None
+    note: str
+
+
+class WaitlistJoined(Answer):
+    entry_id: int
+    joined: bool  # false: already on the list for the same wishes
+    status: str
+    date_from: str
+    date_to: str
     note: str
 
 
@@ -1129,6 +1139,58 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
                 "The front desk will call back"
                 + (": or transfer the call to transfer_number now." if transfer else ".")
             ),
+        )
+
+    @server.tool(
+        title="Join the waitlist",
+        annotations=ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=False,
+        ),
+        structured_output=False,
+        description=(
+            "Nothing fits: put the caller on the waitlist, texted when a fitting time opens "
+            "(dates within the booking horizon). Their number as for booking."
+        ),
+    )
+    @as_tool_result
+    def join_waitlist(
+        client_name: Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_NAME)],
+        date_from: Annotated[date, Field(ge=date_type(2000, 1, 1), le=date_type(2999, 12, 1))],
+        date_to: Annotated[date, Field(ge=date_type(2000, 1, 1), le=date_type(2999, 12, 1))],
+        ctx: Context,
+        client_phone: ClientPhone = None,
+        provider_id: ProviderId = None,
+        earliest_time: EarliestTime = None,
+        latest_time: LatestTime = None,
+        service_id: ServiceId = None,
+        service_ids: ServiceIds = None,
+    ) -> WaitlistJoined:
+        wanted = visit_services(service_id, service_ids)
+        result = core_join_waitlist(
+            uow,
+            service_ids=[wanted] if isinstance(wanted, int) else list(wanted),
+            provider_id=provider_id,
+            date_from=date_from,
+            date_to=date_to,
+            earliest_time=earliest_time,
+            latest_time=latest_time,
+            client_name=client_name,
+            client_phone=caller_phone(ctx, client_phone),
+            requester=Requester.ai(),
+        )
+        entry = result.entry
+        return WaitlistJoined(
+            entry_id=entry.id,
+            joined=result.created,
+            status=entry.status,
+            date_from=entry.date_from.isoformat(),
+            date_to=entry.date_to.isoformat(),
+            note="A text confirms it and says how to leave; offers come by text."
+            if result.created
+            else "Already on the waitlist for this.",
         )
 
     return server

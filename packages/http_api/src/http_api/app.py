@@ -39,6 +39,7 @@ from http_api.routes import (
     notifications,
     public,
     resources,
+    waitlist,
 )
 
 MCP_PATH = "/mcp"
@@ -113,6 +114,9 @@ def create_app(
     app.include_router(resources.router)
     app.include_router(front_desk.router)
     app.include_router(clients.router)
+    app.include_router(waitlist.router)
+    app.include_router(waitlist.admin_router)
+    app.include_router(waitlist.pages)
     app.include_router(notifications.router)
     # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=mcp.methods))

@@ -28,6 +28,7 @@ from booking_core import (
     Slot,
     SlotPart,
     TimeOff,
+    WaitlistEntry,
     is_storable_text,
     mask_phone,
 )
@@ -1309,4 +1310,145 @@ def resource_time_off_out(entry: ResourceTimeOff) -> ResourceTimeOffOut:
         start=entry.start,
         end=entry.end,
         reason=entry.reason,
+    )
+
+
+# --- the waitlist -----------------------------------------------------------------------------
+class WaitlistJoinIn(_In):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_id": 2,
+                    "date_from": "2026-12-02",
+                    "date_to": "2026-12-09",
+                    "earliest_time": "09:00",
+                    "latest_time": "13:00",
+                    "client": {"name": "Jane Doe", "phone": "(312) 555-0199"},
+                }
+            ]
+        }
+    )
+
+    service_id: Id | None = Field(None, description="One service; or `services` for a visit.")
+    services: list[Id] | None = Field(
+        None, min_length=1, max_length=MAX_VISIT_PARTS, description="A visit's services in order."
+    )
+    provider_id: Id | None = Field(None, description="Omit for any provider.")
+    date_from: LocalDate
+    date_to: LocalDate
+    earliest_time: WallTime | None = None
+    latest_time: WallTime | None = None
+    client: ClientIn
+
+
+class WaitlistLeaveIn(_In):
+    manage_token: Str200
+
+
+class WaitlistClaimIn(_In):
+    offer_id: Id
+    token: Str200
+
+
+class WaitlistOfferIn(_In):
+    start: datetime | Str64 = Field(description="A free start for the entry's services.")
+
+
+class WaitlistOfferOut(_Out):
+    id: int
+    start: datetime
+    status: Literal["open", "claimed"]
+    sent_at: datetime
+    expires_at: datetime
+    appointment_id: str | None
+
+
+class WaitlistEntryOut(_Out):
+    id: int
+    status: Literal["active", "booked", "left", "removed", "expired"]
+    service_ids: list[int]
+    provider_id: int | None
+    date_from: date
+    date_to: date
+    earliest_time: str | None
+    latest_time: str | None
+    created_at: datetime
+    client: ClientOut
+    offers: list[WaitlistOfferOut] = Field(default_factory=list)
+
+
+_WAITLIST_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "status": "active",
+    "service_ids": [2],
+    "provider_id": None,
+    "date_from": "2026-12-02",
+    "date_to": "2026-12-09",
+    "earliest_time": "09:00",
+    "latest_time": "13:00",
+    "created_at": "2026-11-30T12:00:00-06:00",
+    "client": {"name": "Jane Doe", "phone": "********0199"},
+    "offers": [],
+}
+
+
+class WaitlistJoinedOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"entry": _WAITLIST_EXAMPLE, "manage_token": "Zx8...q"}]}
+    )
+
+    entry: WaitlistEntryOut
+    manage_token: str | None = Field(
+        None, description="Proves the entry is yours (to leave it). Only when newly joined."
+    )
+
+
+class WaitlistEntryEnvelope(_Out):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"entry": _WAITLIST_EXAMPLE}]})
+
+    entry: WaitlistEntryOut
+
+
+class WaitlistListOut(_Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"entries": [_WAITLIST_EXAMPLE], "booked_from_waitlist_this_month": 4}]
+        }
+    )
+
+    entries: list[WaitlistEntryOut]
+    booked_from_waitlist_this_month: int
+
+
+def waitlist_entry_out(entry: WaitlistEntry, full: bool) -> WaitlistEntryOut:
+    client = entry.client
+    return WaitlistEntryOut(
+        id=entry.id,
+        status=entry.status,
+        service_ids=list(entry.service_ids),
+        provider_id=entry.provider_id,
+        date_from=entry.date_from,
+        date_to=entry.date_to,
+        earliest_time=hhmm(entry.earliest_time) if entry.earliest_time else None,
+        latest_time=hhmm(entry.latest_time) if entry.latest_time else None,
+        created_at=entry.created_at,
+        client=ClientOut(
+            name=client.name,
+            phone=client.phone if full else mask_phone(client.phone),
+            email=client.email if full else None,
+        ),
+        offers=[
+            WaitlistOfferOut(
+                id=o.id,
+                start=o.start,
+                status=o.status,
+                sent_at=o.sent_at,
+                expires_at=o.expires_at,
+                appointment_id=o.appointment_id,
+            )
+            for o in entry.offers
+        ]
+        if full
+        else [],
     )

@@ -18,6 +18,7 @@ import hmac
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from booking_core.domain.model import EventKind, PartRequest, Slot, WaitlistEntry
 from booking_core.domain.timezones import local_day_bounds, parse_instant, wall_time_to_utc
@@ -34,6 +35,9 @@ from booking_core.services.requester import Requester, client_details
 from booking_core.services.scheduling import check_parts, visit_offers
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 from booking_core.settings import BookingSettings
+
+if TYPE_CHECKING:
+    from booking_core.services.booking import BookingResult
 
 MAX_ACTIVE_ENTRIES = 3
 
@@ -381,7 +385,7 @@ def after_quiet_hours(settings: BookingSettings, now: datetime) -> datetime:
 
 
 # --- claiming ----------------------------------------------------------------------------------
-def claim_offer(uow: UnitOfWork, offer_id: int, token: str | None) -> object:
+def claim_offer(uow: UnitOfWork, offer_id: int, token: str | None) -> BookingResult:
     """Book an offered time for the entry's client, like ``create_appointment`` (201 with the
     appointment and its manage token; 409 ``slot_unavailable`` with alternatives when someone
     was first, the entry staying on the list). An expired offer is ``offer_expired``; a wrong
