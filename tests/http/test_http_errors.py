@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from booking_core import BookingSettings, FixedClock
+from booking_core import BookingSettings, FixedClock, UnitOfWork
 from booking_core.errors import ERROR_HTTP_STATUS
 from booking_core.migrations import upgrade
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from http_api.app import create_app
 from http_api.errors import MCP_ONLY_CODES
-from http_api.ratelimit import RateLimiter
 from http_helpers import ADMIN, CONSULTATION, assert_error, book, booking_body
 
 
@@ -98,9 +98,17 @@ def test_no_active_service_still_gives_the_phone(client: TestClient) -> None:
 
 # --- rate limit ---------------------------------------------------------------------------------
 @pytest.fixture
-def limited_client(app: FastAPI) -> TestClient:
-    app.state.rate_limiter = RateLimiter(per_minute=3)
-    return TestClient(app)
+def limited_app(
+    uow: UnitOfWork, http_settings: BookingSettings, clock: FixedClock
+) -> Iterator[FastAPI]:
+    app = create_app(http_settings.model_copy(update={"rate_limit_per_minute": 3}), clock=clock)
+    yield app
+    app.state.uow.engine.dispose()
+
+
+@pytest.fixture
+def limited_client(limited_app: FastAPI) -> TestClient:
+    return TestClient(limited_app)
 
 
 def test_public_posts_over_the_limit_get_429_with_retry_after(limited_client: TestClient) -> None:
@@ -131,23 +139,23 @@ def test_admin_requests_are_not_limited(limited_client: TestClient) -> None:
         assert response.status_code == 201, response.text
 
 
-def test_the_limit_is_a_sliding_minute_per_address() -> None:
-    now = [1000.0]
-    limiter = RateLimiter(per_minute=2, monotonic=lambda: now[0])
-    assert limiter.hit("a") is None
-    now[0] += 30
-    assert limiter.hit("a") is None
-    assert limiter.hit("a") == 30  # the first hit leaves the window in 30 s
-    assert limiter.hit("b") is None  # another address has its own budget
-    now[0] += 30.5
-    assert limiter.hit("a") is None
-    assert RateLimiter(per_minute=0).hit("a") is None  # 0 turns the limit off
-
-
-def test_rate_limit_setting_reaches_the_app(settings: BookingSettings) -> None:
-    app = create_app(settings.model_copy(update={"rate_limit_per_minute": 7}))
-    assert app.state.rate_limiter.per_minute == 7
-    app.state.uow.engine.dispose()
+def test_the_limit_is_shared_by_every_worker_and_renews_each_minute(
+    limited_app: FastAPI, http_settings: BookingSettings, clock: FixedClock
+) -> None:
+    """Two apps on one database stand for two worker processes: they count together."""
+    other = create_app(http_settings.model_copy(update={"rate_limit_per_minute": 3}), clock=clock)
+    try:
+        first, second = TestClient(limited_app), TestClient(other)
+        for client in (first, second, first):
+            assert book(client, "2026-12-02T10:00", service_id=CONSULTATION).status_code in (
+                201,
+                409,
+            )
+        assert_error(book(second, "2026-12-03T10:00"), 429, "rate_limited")
+        clock.advance(minutes=1)
+        assert book(second, "2026-12-03T10:00").status_code == 201
+    finally:
+        other.state.uow.engine.dispose()
 
 
 # --- OpenAPI --------------------------------------------------------------------------------------
@@ -174,7 +182,7 @@ def test_openapi_declares_the_error_schema_for_every_error_status(client: TestCl
         "alternatives"
     ]
     http_statuses = {s for c, s in ERROR_HTTP_STATUS.items() if c not in MCP_ONLY_CODES}
-    assert http_statuses <= {401, 404, 409, 422, 429, 503} | {400}
+    assert http_statuses <= {401, 404, 409, 410, 413, 422, 429, 503} | {400}
     assert (
         "verification_required"
         not in document["paths"]["/api/admin/faq"]["get"]["responses"]["401"]["description"]

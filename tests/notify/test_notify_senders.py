@@ -178,3 +178,14 @@ def test_the_log_sender_masks_contacts_and_escapes_control_characters(nuow, tmp_
         assert secret not in line
     assert "+*******0182" in line and "a***@example.com" in line and "\\n[booking/cancel]" in line
     assert "+13125550182" in (tmp_path / "outbox.jsonl").read_text()
+
+
+def test_the_log_senders_outbox_file_is_readable_by_its_owner_only(nuow, tmp_path):
+    import stat
+
+    from booking_core.notify.senders import LogSender
+
+    path = tmp_path / "outbox.jsonl"
+    LogSender(nuow.settings, path).send(MESSAGE)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "Hi Jane" in path.read_text()

@@ -110,7 +110,9 @@ def mcp_http_app(uow: UnitOfWork, settings: BookingSettings) -> McpHttpApp:
     )
     session_manager = server.session_manager
     endpoint = BearerTokenGuard(StreamableHTTPASGIApp(session_manager), settings.ai_token)
-    route = Route(MCP_PATH, endpoint=endpoint, methods=["GET", "POST", "DELETE"])
+    # No GET: a GET would open a server-to-client event stream that never ends (nothing here
+    # sends one: the tools only answer requests), so it is 405, as the MCP spec allows.
+    route = Route(MCP_PATH, endpoint=endpoint, methods=["POST", "DELETE"])
     return McpHttpApp(server, session_manager, [route])
 
 

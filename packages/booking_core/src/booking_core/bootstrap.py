@@ -59,6 +59,14 @@ class BookingSystem:
         self.close()
 
 
+def pool_limits(settings: BookingSettings) -> dict[str, int]:
+    """Each process's share of ``db_max_connections`` (PostgreSQL; SQLite keeps its own)."""
+    if settings.is_sqlite:
+        return {}
+    share = max(2, settings.db_max_connections // settings.workers)
+    return {"pool_size": max(1, share // 2), "max_overflow": share - max(1, share // 2)}
+
+
 def bootstrap(
     settings: BookingSettings | None = None,
     *,
@@ -73,7 +81,7 @@ def bootstrap(
     the demo business): the secret is then resolved only if something asks for it."""
     settings = settings or BookingSettings()
     owns_engine = engine is None
-    engine = engine or create_database_engine(settings.database_url)
+    engine = engine or create_database_engine(settings.database_url, **pool_limits(settings))
     try:
         uow = UnitOfWork(settings, engine=engine, clock=clock)
         if require_secret:

@@ -176,6 +176,12 @@ class RateLimited(BookingError):
     default_message = "Too many requests. Please wait a minute and try again."
 
 
+class PayloadTooLarge(BookingError):
+    code = "payload_too_large"
+    http_status = 413
+    default_message = "The request is too large."
+
+
 class ServiceUnavailable(BookingError):
     code = "service_unavailable"
     http_status = 503

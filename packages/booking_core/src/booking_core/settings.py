@@ -36,9 +36,16 @@ class BookingSettings(BaseSettings):
     change_cutoff_hours: int = Field(default=24, ge=0)
     max_future_bookings_per_phone: int = Field(default=3, ge=0)
     database_url: str = Field(default_factory=default_database_url)
+    # PostgreSQL connections for all server processes together (each process's pool gets its
+    # share: `booking serve --workers N` sets BOOKING_WORKERS); keep it under the server's
+    # max_connections (100 by default).
+    db_max_connections: int = Field(default=80, ge=2)
+    workers: int = Field(default=1, ge=1)
 
     # Entry-point settings (read by http_api / ai_tools, kept here so there is one settings object).
     rate_limit_per_minute: int = Field(default=30, ge=0)
+    # The largest request body read (JSON; MCP messages too); bigger is 413 before reading.
+    max_body_bytes: int = Field(default=64 * 1024, ge=0)
     admin_token: str | None = None
     # Server secret for derived tokens (booking_core.secret_key); required on PostgreSQL.
     secret_key: str | None = None

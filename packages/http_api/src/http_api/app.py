@@ -2,7 +2,7 @@
 
 ``create_app`` builds a fresh app each call over booking_core's ``bootstrap`` (the one place that
 wires the settings, engine, unit of work and dispatcher); everything it needs lives on
-``app.state`` (``system``, ``settings``, ``uow``, ``rate_limiter``) and reaches the routes through
+``app.state`` (``system``, ``settings``, ``uow``) and reaches the routes through
 ``Depends`` providers (``http_api.deps``). Routes are thin: parse, call booking_core, map the
 error, return.
 """
@@ -29,7 +29,7 @@ from swagger_ui_bundle import swagger_ui_path
 from http_api import web
 from http_api.embedding import PublicApiCors, embed_origins
 from http_api.errors import install_error_handlers, normalize_openapi
-from http_api.ratelimit import RateLimiter
+from http_api.guards import RequestGuard
 from http_api.request_log import RequestLogMiddleware, configure_logging
 from http_api.routes import (
     admin,
@@ -98,7 +98,6 @@ def create_app(
     app.state.system = system
     app.state.settings = settings
     app.state.uow = uow
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
 
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
@@ -107,6 +106,10 @@ def create_app(
     origins = embed_origins(settings.embed_origins)
     if origins:
         app.add_middleware(PublicApiCors, origins=origins)
+    # Outermost: oversized bodies and admin calls without the token are refused unread.
+    app.add_middleware(
+        RequestGuard, max_body_bytes=settings.max_body_bytes, admin_token=settings.admin_token
+    )
 
     app.include_router(public.router)
     app.include_router(booking.router)

@@ -170,6 +170,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # Links in messages and feed URLs point at this server unless told otherwise; workers
         # inherit the environment.
         os.environ["BOOKING_PUBLIC_BASE_URL"] = base_url
+    # Each worker sizes its database pool to its share of BOOKING_DB_MAX_CONNECTIONS.
+    os.environ["BOOKING_WORKERS"] = str(args.workers)
     settings = _settings()
     _prepare_database(settings, args.migrate, sys.stdout)
     _ensure_tokens(settings, sys.stdout)

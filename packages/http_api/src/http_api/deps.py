@@ -5,11 +5,9 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from booking_core import BookingSettings, RateLimited, Unauthorized, UnitOfWork
+from booking_core import BookingSettings, Unauthorized, UnitOfWork, count_request
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
-
-from http_api.ratelimit import RateLimiter
 
 #: Documents the admin bearer token in OpenAPI; the check itself is ``is_admin`` below, which also
 #: refuses a malformed Authorization header instead of silently ignoring it.
@@ -73,15 +71,11 @@ def client_ip(request: Request) -> str:
 
 
 def public_write(request: Request, is_admin: Annotated[bool, Depends(caller_is_admin)]) -> bool:
-    """For public POSTs: resolves the caller and applies the per-IP limit to non-admin callers."""
+    """For public POSTs: resolves the caller and applies the per-IP limit to non-admin callers,
+    counted in the database so that every worker process shares it."""
     if not is_admin:
-        limiter: RateLimiter = request.app.state.rate_limiter
-        wait = limiter.hit(client_ip(request))
-        if wait is not None:
-            raise RateLimited(
-                f"Too many requests. Please wait {wait} seconds and try again.",
-                retry_after=wait,
-            )
+        settings = get_settings(request)
+        count_request(get_uow(request), f"ip:{client_ip(request)}", settings.rate_limit_per_minute)
     return is_admin
 
 

@@ -8,6 +8,7 @@ nothing a client sends produces a 500.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from booking_core import (
@@ -69,12 +70,24 @@ _DESCRIPTIONS = {
     401: "Missing or wrong bearer token.",
     404: "Not found (also: a wrong or missing manage token, exactly like an unknown id).",
     409: "Conflict with the current state (slot taken, overlap, limits, key reuse).",
+    410: "Gone: a waitlist offer that has expired.",
+    413: "The request body is larger than the server reads (BOOKING_MAX_BODY_BYTES).",
     422: "Invalid input, or a booking rule refuses it (past, too soon, outside hours...).",
     429: "Too many requests from this address; see Retry-After.",
     503: "The database cannot be reached; try again shortly.",
 }
 
 _EXAMPLES: dict[int, dict[str, Any]] = {
+    410: {
+        "code": "offer_expired",
+        "message": "This offer has expired. You are still on the waitlist for the next one.",
+        "details": {},
+    },
+    413: {
+        "code": "payload_too_large",
+        "message": "The request is too large (at most 64 KB).",
+        "details": {"limit_bytes": 65536},
+    },
     401: {
         "code": "unauthorized",
         "message": "A valid access token is required.",
@@ -239,8 +252,27 @@ _HTTP_CODES = {
 }
 
 
-async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str | None:
+    """Every method some operation of this path accepts, from the OpenAPI document (Starlette
+    names only the first route's, and a path often has a GET route and a PUT route)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods)) if methods else None
+
+
+async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 405:
+        headers = dict(error.headers or {})
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = allowed
+        code, message = _HTTP_CODES[405]
+        return error_json(405, code, message, {}, headers)
     if error.status_code == 400:
         # FastAPI's "error parsing the body" (e.g. bytes that are not UTF-8): malformed input,
         # answered like malformed JSON.

@@ -7,8 +7,11 @@ and its readable message stays in booking_core.
 
 from __future__ import annotations
 
+import functools
+import re
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from booking_core import (
     MAX_CATALOG_NAME,
@@ -32,7 +35,7 @@ from booking_core import (
     is_storable_text,
     mask_phone,
 )
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 def _storable(value: str) -> str:
@@ -77,7 +80,19 @@ Preparation = Annotated[str, Field(max_length=MAX_PREPARATION), AfterValidator(_
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Int32 = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
-LocalDate = Annotated[date, AfterValidator(_sane_date)]
+
+
+def _iso_date_text(value: Any) -> Any:
+    # A date is YYYY-MM-DD: not a number of seconds since 1970 (pydantic would read "0", or
+    # -6.6e-155, as 1970-01-01).
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+LocalDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_sane_date)]
 WallTime = Annotated[time, AfterValidator(_wall_time)]
 
 #: The most services one visit may hold (booking_core's limit, published in the schema).
@@ -92,7 +107,62 @@ START_DESCRIPTION = (
 
 
 class _In(BaseModel):
+    """A request body. JSON's types are taken strictly: a boolean is true or false (not 0 or
+    1), a number is not true, a date or time is a string (not a number of seconds)."""
+
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_json_types(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, kinds in _field_kinds(cls).items():
+                for key in (name, cls.model_fields[name].alias):
+                    if key and key in data:
+                        _check_kind(key, data[key], kinds)
+        return data
+
+
+def _kinds_of(annotation: Any) -> set[str]:
+    """The JSON-strict kinds an annotation accepts: bool, int, temporal, list:<kind>."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kinds_of(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return set().union(*(_kinds_of(arg) for arg in get_args(annotation)))
+    if origin is list:
+        return {f"list:{kind}" for kind in _kinds_of(get_args(annotation)[0])}
+    if annotation is type(None):
+        return set()
+    if annotation is bool:
+        return {"bool"}
+    if annotation is int:
+        return {"int"}
+    if annotation in (date, datetime, time):
+        return {"temporal"}
+    return {"other"}
+
+
+@functools.cache
+def _field_kinds(model: type[BaseModel]) -> dict[str, set[str]]:
+    return {name: _kinds_of(field.annotation) for name, field in model.model_fields.items()}
+
+
+def _check_kind(name: str, value: Any, kinds: set[str]) -> None:
+    if value is None:
+        return
+    if isinstance(value, list):
+        inner = {kind[5:] for kind in kinds if kind.startswith("list:")}
+        for item in value:
+            _check_kind(name, item, inner)
+        return
+    if isinstance(value, bool):
+        if "bool" not in kinds and kinds & {"int", "temporal"}:
+            raise ValueError(f"{name} must not be true or false")
+    elif "bool" in kinds and not kinds - {"bool"}:
+        raise ValueError(f"{name} must be true or false")
+    elif isinstance(value, int | float) and "temporal" in kinds and "int" not in kinds:
+        raise ValueError(f"{name} must be written as text (ISO 8601), not a number")
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -206,6 +276,10 @@ class ProviderCreateIn(_In):
     name: CatalogName
     title: Str120 = ""
     active: bool = True
+    photo_url: Annotated[str, Field(max_length=500), AfterValidator(_storable)] = Field(
+        "", description="An http(s) image URL (optional)."
+    )
+    bio: Annotated[str, Field(max_length=500), AfterValidator(_storable)] = ""
 
 
 class ProviderPatchIn(_In):
@@ -453,6 +527,7 @@ class BusinessOut(_Out):
     hours: list[DayHoursOut]
     change_cutoff_hours: int
     min_notice_minutes: int
+    horizon_days: int = Field(90, description="How many days ahead clients may book.")
     policies: str = Field(description="The owner's policy text (may be empty).")
     faq: list[FaqEntryOut] = Field(description="Frequently asked questions, in order.")
 

@@ -11,6 +11,7 @@ later could help (a timeout or a 5xx) or not (a 4xx: a bad number, bad credentia
 from __future__ import annotations
 
 import json
+import os
 import re
 import smtplib
 import socket
@@ -113,7 +114,9 @@ class LogSender:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # One write of one line in append mode: lines of concurrent processes do not mix.
-            with self._lock, self.path.open("a", encoding="utf-8") as file:
+            # Created readable by its owner only: it holds phone numbers and manage links.
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with self._lock, os.fdopen(descriptor, "a", encoding="utf-8") as file:
                 file.write(line)
         except OSError as error:
             raise SendError(f"cannot write the outbox file {self.path}: {error}") from error

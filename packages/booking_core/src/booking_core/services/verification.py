@@ -126,18 +126,25 @@ def count_ai_call(uow: UnitOfWork, caller_key: str) -> None:
     """Count one AI tool call for a caller (their number, else their session or address) in a
     per-minute window every server process shares; over ``ai_calls_per_minute`` is
     ``rate_limited`` with the seconds to wait."""
-    limit = uow.settings.ai_calls_per_minute
+    count_request(
+        uow, caller_key, uow.settings.ai_calls_per_minute, "Too many requests from this caller."
+    )
+
+
+def count_request(uow: UnitOfWork, key: str, limit: int, what: str = "Too many requests.") -> None:
+    """Count one request for ``key`` in the current minute, in the database (so every server
+    process shares the count, on both engines); over ``limit`` (0: no limit) is
+    ``rate_limited`` with the seconds until the next minute (``retry_after``)."""
     if limit <= 0:
         return
     now = uow.now()
     window = now.replace(second=0, microsecond=0)
-    key = caller_key[:64]
-
-    calls = uow.run(lambda tx: tx.callers.count_call(key, window))
+    calls = uow.run(lambda tx: tx.callers.count_call(key[:64], window))
     if calls > limit:
         wait = max(1, 60 - now.second)
         raise RateLimited(
-            f"Too many requests from this caller. Please wait {wait} seconds and try again.",
+            f"{what} Please wait {wait} seconds and try again.",
+            retry_after=wait,
             retry_after_seconds=wait,
         )
 
@@ -150,6 +157,7 @@ def forget_old_calls(uow: UnitOfWork) -> None:
 __all__ = [
     "VerificationSent",
     "count_ai_call",
+    "count_request",
     "send_verification_code",
     "verify_caller",
 ]

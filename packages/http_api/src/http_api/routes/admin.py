@@ -14,6 +14,7 @@ from booking_core import (
     calendar,
     calendar_version,
     get_working_hours,
+    provider_services,
     set_appointment_status,
     set_provider_services,
     set_working_hours,
@@ -199,6 +200,8 @@ def list_providers(uow: UowDep) -> AdminProvidersOut:
 )
 def create_provider(body: ProviderCreateIn, uow: UowDep) -> AdminProviderEnvelope:
     provider = core_create_provider(uow, body.name, body.title, body.active)
+    if body.photo_url or body.bio:
+        provider = update_provider(uow, provider.id, photo_url=body.photo_url, bio=body.bio)
     return AdminProviderEnvelope(provider=admin_provider_out(provider, []))
 
 
@@ -234,6 +237,22 @@ def put_provider_services(
         services=[
             OfferingOut(service_id=o.service_id, duration_minutes=o.duration_minutes)
             for o in offerings
+        ],
+    )
+
+
+@router.get(
+    "/providers/{provider_id}/services",
+    response_model=ProviderServicesOut,
+    responses=_LOOKUP,
+    summary="The services a provider offers, with their own durations",
+)
+def get_provider_services(provider_id: ProviderId, uow: UowDep) -> ProviderServicesOut:
+    return ProviderServicesOut(
+        provider_id=provider_id,
+        services=[
+            OfferingOut(service_id=o.service_id, duration_minutes=o.duration_minutes)
+            for o in provider_services(uow, provider_id)
         ],
     )
 

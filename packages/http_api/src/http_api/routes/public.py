@@ -55,6 +55,7 @@ def get_business(uow: UowDep) -> BusinessOut:
         ],
         change_cutoff_hours=info.change_cutoff_hours,
         min_notice_minutes=info.min_notice_minutes,
+        horizon_days=uow.settings.horizon_days,
         policies=info.policies,
         faq=[faq_entry_out(e) for e in info.faq],
     )

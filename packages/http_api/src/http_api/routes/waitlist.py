@@ -53,7 +53,7 @@ EntryId = Annotated[Id, Path(description="The waitlist entry's id.")]
     "",
     status_code=201,
     response_model=WaitlistJoinedOut,
-    response_model_exclude_none=True,
+    response_model_exclude_unset=True,
     responses={
         200: {"model": WaitlistJoinedOut, "description": "Already on the list for the same."},
         **error_responses(404, 429, *WRITE_ERRORS),
@@ -81,9 +81,10 @@ def join(
     )
     if not result.created:
         response.status_code = 200
-    return WaitlistJoinedOut(
-        entry=waitlist_entry_out(result.entry, full=False), manage_token=result.manage_token
-    )
+    joined = WaitlistJoinedOut(entry=waitlist_entry_out(result.entry, full=False))
+    if result.manage_token:  # only for a new entry: the client already has it otherwise
+        joined.manage_token = result.manage_token
+    return joined
 
 
 def _service_ids(body: WaitlistJoinIn) -> list[int]:
