@@ -624,6 +624,17 @@ def caller_key(ctx: Any, settings: BookingSettings) -> str | None:
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
+
+def writes(*, destructive: bool, idempotent: bool) -> ToolAnnotations:
+    """A tool that changes the booking store (and nothing outside it)."""
+    return ToolAnnotations(
+        read_only_hint=False,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=False,
+    )
+
+
 ServiceId = Annotated[
     int | None,
     Field(description="From list_services", ge=1, le=MAX_ID),
@@ -933,12 +944,7 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
 
     @server.tool(
         title="Book an appointment",
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=False,
-        ),
+        annotations=writes(destructive=False, idempotent=False),
         structured_output=False,
         description=(
             "Book a start from find_available_slots. First read back the service, day and "
@@ -1012,12 +1018,7 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
 
     @server.tool(
         title="Cancel an appointment",
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=True,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
+        annotations=writes(destructive=True, idempotent=True),
         structured_output=False,
         description=(
             "Cancel one of the caller's appointments, after confirming which one; its time is "
@@ -1039,12 +1040,7 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
 
     @server.tool(
         title="Move an appointment",
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=True,
-            idempotent_hint=False,
-            open_world_hint=False,
-        ),
+        annotations=writes(destructive=True, idempotent=False),
         structured_output=False,
         description=(
             "Move one of the caller's appointments to a start from find_available_slots, after "
@@ -1076,12 +1072,7 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
 
     @server.tool(
         title="Text a verification code",
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=False,
-        ),
+        annotations=writes(destructive=False, idempotent=False),
         structured_output=False,
         description=(
             "Text a 6-digit code to the caller's phone, after an answer says verification_required."
@@ -1107,12 +1098,7 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
 
     @server.tool(
         title="Ask for a call back",
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=False,
-        ),
+        annotations=writes(destructive=False, idempotent=False),
         structured_output=False,
         description=(
             "When the caller wants a person, or you cannot help: ask the front desk to call "
@@ -1143,12 +1129,7 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
 
     @server.tool(
         title="Join the waitlist",
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
+        annotations=writes(destructive=False, idempotent=True),
         structured_output=False,
         description=(
             "Nothing fits: put the caller on the waitlist, texted when a fitting time opens "
