@@ -204,3 +204,35 @@ def test_a_taken_visit_is_a_tool_error_naming_the_part_with_alternatives(http_se
         assert alternative["start"] != "2026-12-02T10:00:00-06:00"
         assert [p["service_id"] for p in alternative["parts"]] == [BOTOX, FILLER]
         assert alternative["readable"] in text_of(result)
+
+
+def test_reschedule_moves_a_visit_and_can_change_one_parts_provider(http_server):
+    async def scenario(client: Client) -> Any:
+        visit = ok(
+            await client.call_tool(
+                "book_appointment",
+                {
+                    "start": "2026-12-02T09:00",
+                    "client_name": "Ann Example",
+                    "service_ids": [BOTOX, FILLER],
+                    "provider_id": PATEL,
+                },
+            )
+        )
+        moved = ok(
+            await client.call_tool(
+                "reschedule_appointment",
+                {
+                    "appointment_id": visit["id"],
+                    "new_start": "2026-12-02T13:00",
+                    "provider_ids": [RIVERA, None],
+                },
+            )
+        )
+        return moved
+
+    moved = with_mcp(http_server.mcp_url, scenario, caller=ANN)
+    assert [(p["provider_id"], p["start"]) for p in moved["parts"]] == [
+        (RIVERA, "2026-12-02T13:00:00-06:00"),
+        (PATEL, "2026-12-02T13:30:00-06:00"),
+    ]

@@ -1057,6 +1057,10 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
         provider_id: ProviderId = None,
         idempotency_key: IdempotencyKey = None,
         verification_code: VerificationCode = None,
+        provider_ids: Annotated[
+            list[Annotated[int, Field(ge=1, le=MAX_ID)] | None] | None,
+            Field(description="A visit: one per treatment (null keeps it)", max_length=5),
+        ] = None,
     ) -> AppointmentInfo:
         phone, verified, token = verified_caller(ctx, client_phone, verification_code)
         check_local_offset(new_start, "new_start", settings)
@@ -1065,6 +1069,7 @@ def build_server(uow: UnitOfWork, *, operator: bool = False) -> MCPServer:
             appointment_id=appointment_id,
             new_start=new_start,
             provider_id=provider_id,
+            part_providers=provider_ids,
             requester=Requester.ai(phone, verified=verified),
             idempotency_key=idempotency_key,
         )
