@@ -213,7 +213,8 @@ def test_views_filters_and_cancelled_appointments(live_server: LiveServer, page:
     )
     assert response.status_code == 200
 
-    sign_in_admin(page, live_server.url, f"?date={day}")
+    # Cancelled appointments are hidden unless asked for (cancelled=show).
+    sign_in_admin(page, live_server.url, f"?date={day}&cancelled=show")
     heads = page.locator(".cal-head")
     expect(heads).to_have_text(["Dr. Maya Patel", "Jessica Rivera", "Ashley Chen", "Brianna Lopez"])
     expect(page.locator(BLOCK)).to_have_count(3)
@@ -237,11 +238,12 @@ def test_views_filters_and_cancelled_appointments(live_server: LiveServer, page:
 
     page.get_by_label("Show cancelled").uncheck()
     expect(page.locator(BLOCK)).to_have_count(2)
-    assert "cancelled=hide" in page.url
+    assert "cancelled=" not in page.url  # hidden is the default
     page.reload()  # the view is in the URL
     expect(page.locator(BLOCK)).to_have_count(2)
     page.get_by_label("Show cancelled").check()
     expect(page.locator(BLOCK)).to_have_count(3)
+    assert "cancelled=show" in page.url
 
     page.get_by_label("Provider").select_option(label="Ashley Chen")
     expect(heads).to_have_text(["Ashley Chen"])
@@ -271,6 +273,8 @@ def test_cancel_from_the_admin_dialog(live_server: LiveServer, page: Page) -> No
     page.get_by_role("dialog").get_by_role("button", name="Cancel appointment").click()
     page.get_by_role("dialog").get_by_role("button", name="Yes, cancel it").click()
     expect(page.get_by_test_id("calendar-success")).to_contain_text("Cancelled Botox for Uma Stop")
+    expect(appointment).to_have_count(0)  # cancelled ones are hidden by default
+    page.get_by_label("Show cancelled").check()
     expect(appointment).to_have_attribute("data-status", "cancelled")
     assert start in live_server.free_starts(BOTOX, day, PATEL)
 

@@ -112,7 +112,7 @@ def test_screenshots_of_every_page(
     admin.goto(live_server.url + "/admin")
     expect(admin.get_by_label("Admin token")).to_be_visible()
     shot(admin, f"{size}-8-admin-sign-in")
-    sign_in_admin(admin, live_server.url, f"?date={day}")
+    sign_in_admin(admin, live_server.url, f"?date={day}&cancelled=show")
     expect(admin.locator("[data-testid=appointment]")).to_have_count(4)
     shot(admin, f"{size}-9-admin-day")
     admin.locator("[data-testid=appointment][data-source=admin]").click()

@@ -166,7 +166,16 @@ def test_the_calendar_version_changes_when_anyone_books(uow):
     after = calendar_version(uow)
     assert after != before
     cancel_appointment(uow, appointment_id=booked.id, requester=Requester.admin())
-    assert calendar_version(uow) != after
+    seen = {before, after, calendar_version(uow)}
+    assert len(seen) == 3
+    # Blocked time changes it too: a closure, time off, hours.
+    business.add_closure(uow, DAY, "Training")
+    seen.add(calendar_version(uow))
+    business.add_time_off(uow, RIVERA, at(DAY, 14), at(DAY, 15), "Dentist")
+    seen.add(calendar_version(uow))
+    business.delete_closure(uow, DAY)
+    seen.add(calendar_version(uow))
+    assert len(seen) == 6
 
 
 # --- the booking page --------------------------------------------------------------------------

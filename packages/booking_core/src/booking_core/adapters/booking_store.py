@@ -351,12 +351,6 @@ class BookingStore:
         )
         return {int(row.provider_id): int(row.booked) for row in rows}
 
-    def last_event_id(self) -> int:
-        """The newest history event's id: it grows with every booking, move, cancellation and
-        status change (the primary key's index answers it at once)."""
-        e = t.appointment_events
-        return int(self.connection.execute(sa.select(sa.func.max(e.c.id))).scalar() or 0)
-
     def booked_starts(
         self, provider_ids: Iterable[int], start: datetime, end: datetime
     ) -> list[tuple[int, datetime]]:

@@ -229,9 +229,32 @@ def _calendar_statement() -> Any:
 _CALENDAR = _calendar_statement()
 
 
+def _marker_statement() -> Any:
+    """One row of numbers that changes whenever an appointment, a closure, time off (of a
+    provider or a resource), working hours or a resource changes: every table's row count and
+    newest id (a deletion changes the count, an insertion the id; replaced hours get new ids)."""
+    parts: list[Any] = [sa.select(sa.func.max(t.appointment_events.c.id)).scalar_subquery()]
+    for table in (t.time_off, t.resource_time_off, t.working_hours, t.resources):
+        parts.append(sa.select(sa.func.count()).select_from(table).scalar_subquery())
+        parts.append(sa.select(sa.func.max(table.c.id)).scalar_subquery())
+    parts.append(sa.select(sa.func.count()).select_from(_closed).scalar_subquery())
+    parts.append(sa.select(sa.func.max(_closed.c.date)).scalar_subquery())
+    active = sa.select(sa.func.count()).select_from(_res).where(_res.c.active.is_(True))
+    parts.append(active.scalar_subquery())  # a room or device (de)activated
+    return sa.select(*parts)
+
+
+_MARKER = _marker_statement()
+
+
 class CalendarStore:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
+
+    def change_marker(self) -> str:
+        """Changes whenever anything a calendar shows changes (see ``_marker_statement``)."""
+        row = self.connection.execute(_MARKER).one()
+        return "-".join(str(value or 0) for value in row)
 
     def service_offers(self, service_ids: Sequence[int]) -> dict[int, ServiceOffer]:
         """Each service (None: no such service) with who offers it and what it needs."""

@@ -99,7 +99,8 @@ def _hours_off(schedule: ProviderSchedule, day: date, uow: UnitOfWork) -> list[B
 
 
 def calendar_version(uow: UnitOfWork) -> str:
-    """Changes whenever any appointment is booked or changed: a cheap "changed since" check
-    for calendars kept open (another desk, the web page or the AI booked)."""
+    """Changes whenever anything the calendar shows changes (an appointment booked, moved,
+    cancelled or checked in; a closure, time off, hours or a resource): a cheap "changed
+    since" check for calendars kept open at other desks."""
     with uow.begin() as tx:
-        return str(tx.bookings.last_event_id())
+        return tx.calendar.change_marker()

@@ -7,23 +7,51 @@
 // callers are told: the policy text, the FAQ and how to prepare for each service. Above the
 // calendar, "Callbacks" lists the callers who asked the AI receptionist for a call back.
 //
+// The front desk runs the day from the calendar: "New appointment" or a click on an empty slot
+// opens the booking form (admin-booking.js); a block dragged to another time or provider column
+// is rescheduled (admin-drag.js; the dialog's Move is the keyboard way); closures, time off,
+// breaks, hours off and room/device maintenance are shaded with their reason, and a booking
+// inside one is flagged; the dialog checks a client in (arrived) and marks completed or no-show.
+//
 // The admin token lives in sessionStorage only (gone when the browser session ends); the view
-// (date, day/week, by provider/resource, provider, cancelled on/off) lives in the URL so a refresh or a shared link
-// shows the same view. The calendar polls the API so web and AI bookings appear by themselves.
+// (date, day/week, by provider/resource, provider, cancelled shown or not) lives in the URL so a
+// refresh or a shared link shows the same view. The calendar asks the cheap
+// GET /api/admin/calendar/version every few seconds and reloads only when it changed, so web and
+// AI bookings appear by themselves without disturbing an open form or dialog.
 
 import { api, ApiError, describeError, newKey } from "./api.js";
 import { addDays, dayLabels, isDate, mondayOf, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
-import { announce, focus, h, messageBox, partsList, partsOf, resourcesText, telLink, whoText } from "./dom.js";
+import { alternativesList, announce, focus, h, messageBox, partsList, partsOf, resourcesText, telLink, whoText } from "./dom.js";
 import { store } from "./store.js";
 import { extraPages } from "./admin-pages.js";
+import { bookingFormOpen, hhmm, openBookingForm } from "./admin-booking.js";
+import { makeDraggable } from "./admin-drag.js";
 
 const TOKEN_KEY = "admin.token";
 const PX_PER_MINUTE = 1.6;
 const TOP_PAD = 10; // room above the first hour label
 const SOURCE_LABELS = { web: "Web", ai: "AI", admin: "Admin" };
 const SOURCE_LONG = { web: "the website", ai: "the AI receptionist", admin: "the front desk (admin)" };
-const STATUS_LABELS = { booked: "Booked", cancelled: "Cancelled", completed: "Completed", no_show: "No-show" };
+const STATUS_LABELS = {
+  booked: "Booked",
+  arrived: "Arrived",
+  cancelled: "Cancelled",
+  completed: "Completed",
+  no_show: "No-show",
+};
+const SNAP_MINUTES = 15; // the grid a drop or a click on an empty slot snaps to
+// How often a full reload runs anyway: the version marks bookings only, not closures, time off
+// or new rooms, so those show up within this many polls.
+const FULL_RELOAD_EVERY = 12;
+// Blocked time: what each kind says on its shaded block.
+const BLOCKED_LABELS = {
+  closure: "Closed",
+  time_off: "Time off",
+  break: "Break",
+  off_hours: "Not working",
+  resource_time_off: "Unavailable",
+};
 const KIND_LABELS = { room: "Room", device: "Device" };
 // Outline colours that tell the visits on screen apart (the parts of one visit share one).
 const VISIT_COLOURS = ["#1a5fb4", "#c64600", "#26a269", "#9141ac", "#a51d2d", "#0f7b8a", "#865e3c", "#5e5c64"];
@@ -35,7 +63,7 @@ const dialogBody = document.getElementById("dialog-body");
 let business = null;
 let clock = null;
 let token = store.get(TOKEN_KEY);
-const view = { date: null, mode: "day", by: "provider", provider: "all", showCancelled: true, page: "calendar" };
+const view = { date: null, mode: "day", by: "provider", provider: "all", showCancelled: false, page: "calendar" };
 let calendar = null; // the last calendar response
 let resources = null; // GET /api/admin/resources (the columns of the by-resource view)
 let lastJson = "";
@@ -44,6 +72,10 @@ let pollInFlight = false;
 let loadGeneration = 0;
 let lastRefreshed = null;
 let opener = null; // the block that opened the dialog, to return focus to
+let pollTicks = 0;
+let dragging = false; // a block is being dragged: a poll's redraw waits until it is dropped
+let redrawPending = false;
+let tip = null; // the details shown on hover and focus of a block
 
 function pollMs() {
   const configured = Number(globalThis.BOOKING_POLL_MS);
@@ -57,7 +89,8 @@ function readUrl() {
   view.mode = query.get("view") === "week" ? "week" : "day";
   const provider = query.get("provider");
   view.provider = provider && /^\d+$/.test(provider) ? Number(provider) : "all";
-  view.showCancelled = query.get("cancelled") !== "hide";
+  // Cancelled appointments are hidden unless asked for (cancelled=show); cancelled=hide still works.
+  view.showCancelled = query.get("cancelled") === "show";
   view.by = query.get("by") === "resource" ? "resource" : "provider";
   const pages = ["resources", "info", ...extraPages.map((extra) => extra.page)];
   view.page = pages.includes(query.get("page")) ? query.get("page") : "calendar";
@@ -67,7 +100,7 @@ function saveUrl() {
   const query = new URLSearchParams({ date: view.date, view: view.mode });
   if (view.by === "resource") query.set("by", "resource");
   if (view.provider !== "all") query.set("provider", view.provider);
-  if (!view.showCancelled) query.set("cancelled", "hide");
+  if (view.showCancelled) query.set("cancelled", "show");
   if (view.page !== "calendar") query.set("page", view.page);
   history.replaceState(null, "", `${location.pathname}?${query}`);
 }
@@ -148,6 +181,7 @@ function signOut(message = null) {
   token = null;
   store.remove(TOKEN_KEY);
   if (dialog.open) dialog.close();
+  document.getElementById("booking-dialog")?.close();
   renderSignIn(message);
 }
 
@@ -276,9 +310,20 @@ function toolbar() {
       },
       label,
     );
+  const newButton = h(
+    "button",
+    {
+      type: "button",
+      class: "new-appointment",
+      "data-testid": "new-appointment",
+      onclick: () => openBooking({ date: view.date, opener: newButton }),
+    },
+    "+ New appointment",
+  );
   return h(
     "div",
     { class: "toolbar", role: "group", "aria-label": "Calendar view" },
+    newButton,
     h(
       "div",
       { class: "group" },
@@ -357,10 +402,10 @@ function setView(changes) {
     calendar = null;
     lastJson = "";
     document.getElementById("calendar-area").replaceChildren(h("p", { class: "loading" }, "Loading the calendar…"));
-    refresh({ reason: "view" });
-  } else {
-    drawCalendar();
+    return refresh({ reason: "view" });
   }
+  drawCalendar();
+  return Promise.resolve();
 }
 
 function syncProviderSelect() {
@@ -397,40 +442,82 @@ async function refresh({ reason }) {
       calendar = data;
       lastJson = json;
       syncProviderSelect();
-      drawCalendar();
+      // A block being dragged stays where the hand is: the new data is drawn when it is dropped.
+      if (dragging) redrawPending = true;
+      else drawCalendar();
       if (!first && reason === "poll") announce("The calendar was updated.");
     }
-    const stamp = document.getElementById("refresh-status");
-    if (stamp) stamp.textContent = `Updated ${clock.timeWithZone(lastRefreshed.toISOString())} · refreshes every ${Math.round(pollMs() / 1000)} s`;
+    stampRefreshed();
   } catch (error) {
     if (generation !== loadGeneration) return;
-    if (error instanceof ApiError && error.status === 401) {
-      signOut({ title: "Signed out", text: "The admin token is no longer accepted. Please sign in again." });
-      return;
-    }
-    const words = describeError(error, { phone: "" });
-    const messages = document.getElementById("calendar-messages");
-    if (messages) {
-      const box = messageBox(
-        "error",
-        calendar ? "Could not refresh the calendar" : "Could not load the calendar",
-        `${words.text} We keep trying every few seconds${calendar ? "; what you see may be out of date" : ""}.`,
-      );
-      box.dataset.testid = "calendar-error";
-      messages.replaceChildren(box);
-    }
+    refreshFailed(error);
     if (!calendar) document.getElementById("calendar-area")?.replaceChildren();
   } finally {
     if (generation === loadGeneration) pollInFlight = false;
   }
 }
 
+function stampRefreshed() {
+  const stamp = document.getElementById("refresh-status");
+  if (stamp) {
+    stamp.textContent = `Updated ${clock.timeWithZone(lastRefreshed.toISOString())} · checks for changes every ${Math.round(pollMs() / 1000)} s`;
+  }
+}
+
+function refreshFailed(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    signOut({ title: "Signed out", text: "The admin token is no longer accepted. Please sign in again." });
+    return;
+  }
+  const words = describeError(error, { phone: "" });
+  const messages = document.getElementById("calendar-messages");
+  if (messages) {
+    const box = messageBox(
+      "error",
+      calendar ? "Could not refresh the calendar" : "Could not load the calendar",
+      `${words.text} We keep trying every few seconds${calendar ? "; what you see may be out of date" : ""}.`,
+    );
+    box.dataset.testid = "calendar-error";
+    messages.replaceChildren(box);
+  }
+}
+
+/**
+ * One poll: the callbacks, and the calendar's version (cheap); the calendar itself is reloaded
+ * only when the version changed (or every FULL_RELOAD_EVERY polls, for what the version does not
+ * mark: closures, time off, rooms and devices).
+ */
+async function poll() {
+  if (document.hidden || pollInFlight || !token || view.page !== "calendar") return;
+  pollTicks += 1;
+  if (!calendar || pollTicks % FULL_RELOAD_EVERY === 0) {
+    refresh({ reason: "poll" });
+    return;
+  }
+  refreshCallbacks({ reason: "poll" });
+  const generation = loadGeneration;
+  pollInFlight = true;
+  let changed = false;
+  try {
+    const data = await api("/api/admin/calendar/version", { headers: authHeaders() });
+    if (generation !== loadGeneration || !calendar) return;
+    document.getElementById("calendar-messages")?.replaceChildren();
+    lastRefreshed = new Date();
+    changed = String(data.version) !== String(calendar.version);
+    if (!changed) stampRefreshed();
+  } catch (error) {
+    if (generation !== loadGeneration) return;
+    refreshFailed(error);
+  } finally {
+    if (generation === loadGeneration) pollInFlight = false;
+  }
+  if (changed && generation === loadGeneration) await refresh({ reason: "poll" });
+}
+
 function startPolling() {
   stopPolling();
-  pollTimer = setInterval(() => {
-    if (document.hidden || pollInFlight || !token || view.page !== "calendar") return;
-    refresh({ reason: "poll" });
-  }, pollMs());
+  pollTicks = 0;
+  pollTimer = setInterval(poll, pollMs());
 }
 
 function stopPolling() {
@@ -756,14 +843,18 @@ function drawCalendar() {
   const { low, high } = minuteRange(appointments);
   const height = (high - low) * PX_PER_MINUTE + 2 * TOP_PAD;
   const week = view.mode === "week";
-  const columnWidth = week ? "minmax(5.5rem, 1fr)" : "minmax(10rem, 1fr)";
+  // A week fits the width (seven days visible at 1280 px) with compact blocks; the columns only
+  // scroll sideways when they would be narrower than 2.5rem (a phone, or many columns).
+  const columnWidth = week ? "minmax(2.5rem, 1fr)" : "minmax(10rem, 1fr)";
   const columnCount = Math.max(1, providers.length) * dates.length;
+  const flags = bookingFlags(appointments);
 
   const grid = h("div", {
-    class: `calendar${byResource ? " by-resource" : ""}`,
+    class: `calendar${byResource ? " by-resource" : ""}${week ? " week" : ""}`,
     "data-testid": "calendar",
     "data-view": view.mode,
     "data-by": view.by,
+    "data-low": low,
     style: {
       gridTemplateColumns: `3.75rem repeat(${columnCount}, ${columnWidth})`,
       gridTemplateRows: week ? `auto auto ${height}px` : `auto ${height}px`,
@@ -794,9 +885,13 @@ function drawCalendar() {
           "div",
           {
             class: "cal-head day-head",
+            "data-testid": "week-day",
+            "data-date": date,
             style: { gridRow: "1", gridColumn: `${column} / span ${Math.max(1, providers.length)}` },
           },
-          `${labels.dow} ${labels.monthDay}`,
+          // A narrow day (a phone) shows "Tue 8" instead of "Tue Dec 8".
+          h("span", { class: "name-long" }, `${labels.dow} ${labels.monthDay}`),
+          h("span", { class: "name-short" }, `${labels.dow} ${Number(date.slice(8))}`),
         ),
       );
     }
@@ -810,7 +905,15 @@ function drawCalendar() {
             title: kindLabel ? `${provider.name} (${kindLabel.toLowerCase()}${provider.active === false ? ", inactive" : ""})` : provider.name,
             style: { gridRow: String(headRows), gridColumn: String(column) },
           },
-          provider.name,
+          // A week of several columns a day names them by initials (the full name on hover).
+          week && providers.length > 1
+            ? h("abbr", { title: provider.name }, initials(provider.name))
+            : week
+              ? [
+                  h("span", { class: "name-long" }, provider.name),
+                  h("abbr", { class: "name-short", title: provider.name }, initials(provider.name)),
+                ]
+              : provider.name,
           kindLabel && !week ? h("span", { class: "head-kind" }, ` · ${kindLabel}`) : null,
         ),
       );
@@ -822,6 +925,20 @@ function drawCalendar() {
         "data-provider-id": byResource ? null : provider.id,
         "data-resource-id": byResource ? provider.id : null,
         style: { gridRow: String(headRows + 1), gridColumn: String(column) },
+        // A click on an empty slot books there (the "New appointment" button is the keyboard way).
+        onclick: (event) => {
+          if (event.target.closest(".appt")) return;
+          const top = event.clientY - event.currentTarget.getBoundingClientRect().top;
+          const minute = low + (top - TOP_PAD) / PX_PER_MINUTE;
+          const snapped = Math.floor(minute / SNAP_MINUTES) * SNAP_MINUTES;
+          const minutes = Math.max(low, Math.min(high - SNAP_MINUTES, snapped));
+          openBooking({
+            date,
+            time: hhmm(minutes),
+            providerId: byResource ? null : provider.id,
+            opener: null,
+          });
+        },
       });
       for (let minute = low; minute < high; minute += 30) {
         body.append(
@@ -836,6 +953,7 @@ function drawCalendar() {
       column += 1;
     });
   }
+  drawBlocked(columns, dates, low, high);
 
   // One block per part, in its provider's column (or in each of its rooms'/devices' columns).
   let drawn = 0;
@@ -862,7 +980,7 @@ function drawCalendar() {
   }
   for (const { node, items } of columns.values()) {
     assignLanes(items);
-    for (const item of items) node.append(block(item, week));
+    for (const item of items) node.append(block({ ...item, flags: flags.get(item.appointment.id) || [] }, week));
   }
   if (byResource && !providers.length) {
     grid.append(
@@ -899,7 +1017,7 @@ function drawCalendar() {
   const keep = previous && drawCalendar.viewKey === viewKey;
   const scroller = h(
     "div",
-    { class: "calendar-scroll", tabindex: "0", "aria-labelledby": "view-title" },
+    { class: "calendar-scroll", tabindex: "0", "aria-labelledby": "view-title", onscroll: hideTip },
     grid,
   );
   area.replaceChildren(h("h2", { id: "view-title", "data-testid": "view-title" }, title), scroller);
@@ -921,28 +1039,36 @@ function drawCalendar() {
   }
 }
 
-function block({ appointment: a, part, index, count, top, bottom, lane, lanes }, compact) {
+function block({ appointment: a, part, index, count, top, bottom, lane, lanes, flags }, compact) {
   const source = SOURCE_LABELS[a.source] || a.source;
   const visit = count > 1;
   const rooms = resourcesText(part.resources);
-  const label =
-    `${clock.range(part.start, part.end)}, ${part.service_name}, ${a.client.name}, with ${part.provider_name}, ` +
+  const flagText = flags.map((flag) => flag.text).join("; ");
+  // The spoken name is the block's visible text followed by the rest, so what is seen is also
+  // what is heard (and voice control can say what is on screen).
+  const spoken =
+    `, ${clock.range(part.start, part.end)} with ${part.provider_name}, ` +
     (visit ? `part ${index + 1} of ${count} of a visit (${clock.range(a.start, a.end)}), ` : "") +
-    (rooms ? `in ${rooms}, ` : "") +
-    `booked via ${SOURCE_LONG[a.source] || a.source}, ${STATUS_LABELS[a.status] || a.status}`;
+    (rooms && (compact || view.by === "resource") ? `in ${rooms}, ` : "") +
+    `booked via ${SOURCE_LONG[a.source] || a.source}, ${STATUS_LABELS[a.status] || a.status}` +
+    (flagText ? `. Warning: ${flagText}` : "");
+  // Only a booked appointment moves (the server refuses the others), and only between provider
+  // columns: rooms and devices are chosen by the server.
+  const draggable = a.status === "booked" && view.by !== "resource";
   const node = h(
     "button",
     {
       type: "button",
-      class: `appt source-${a.source} status-${a.status}${visit ? " visit-part" : ""}`,
+      class:
+        `appt source-${a.source} status-${a.status}${visit ? " visit-part" : ""}` +
+        `${compact ? " compact" : ""}${flags.length ? " flagged" : ""}${draggable ? " draggable" : ""}`,
       "data-testid": "appointment",
       "data-appointment-id": a.id,
       "data-part-index": index,
       "data-parts": count,
       "data-status": a.status,
       "data-source": a.source,
-      "aria-label": label,
-      title: label,
+      "data-flagged": flags.length ? flags.map((flag) => flag.kind).join(" ") : null,
       style: {
         top: `${top}px`,
         height: `${Math.max(bottom - top - 2, 18)}px`,
@@ -950,48 +1076,399 @@ function block({ appointment: a, part, index, count, top, bottom, lane, lanes },
         width: `calc(${100 / lanes}% - 4px)`,
       },
       onclick: (event) => openAppointment(a, event.currentTarget),
-      // The parts of one visit light up together.
-      onmouseenter: () => linkParts(a.id, true),
-      onmouseleave: () => linkParts(a.id, false),
-      onfocus: () => linkParts(a.id, true),
-      onblur: () => linkParts(a.id, false),
+      // The parts of one visit light up together; the details show beside the block.
+      onmouseenter: (event) => {
+        linkParts(a.id, true);
+        showTip(event.currentTarget, a, part, index, count, flags);
+      },
+      onmouseleave: () => {
+        linkParts(a.id, false);
+        hideTip();
+      },
+      onfocus: (event) => {
+        linkParts(a.id, true);
+        showTip(event.currentTarget, a, part, index, count, flags);
+      },
+      onblur: () => {
+        linkParts(a.id, false);
+        hideTip();
+      },
     },
-    h(
-      "span",
-      { class: "appt-line" },
-      h("span", { class: `badge source-${a.source}`, "data-testid": "source-badge" }, source),
-      " ",
-      visit
-        ? [h("span", { class: "visit-label", "data-testid": "part-label" }, `${index + 1}/${count}`), " "]
-        : null,
-      h(
-        "span",
-        { class: "appt-time" },
-        compact ? clock.time(part.start) : `${clock.time(part.start)}–${clock.time(part.end)}`,
-      ),
-    ),
+    compact
+      ? // A week: time and client on one line, the service under it.
+        h(
+          "span",
+          { class: "appt-line appt-main" },
+          visit ? [h("span", { class: "visit-label", "data-testid": "part-label" }, `${index + 1}/${count}`), " "] : null,
+          // A narrow column (a week of every provider) shows "10a" instead of "10:00 AM".
+          h(
+            "span",
+            { class: "appt-time" },
+            h("span", { class: "time-long" }, clock.time(part.start)),
+            h("span", { class: "time-short" }, shortTime(part.start)),
+          ),
+          " ",
+          h("span", { "data-testid": "appt-client" }, a.client.name),
+        )
+      : h(
+          "span",
+          { class: "appt-line" },
+          h("span", { class: `badge source-${a.source}`, "data-testid": "source-badge" }, source),
+          " ",
+          visit
+            ? [h("span", { class: "visit-label", "data-testid": "part-label" }, `${index + 1}/${count}`), " "]
+            : null,
+          h("span", { class: "appt-time" }, `${clock.time(part.start)}–${clock.time(part.end)}`),
+        ),
     h("span", { class: "appt-line", "data-testid": "appt-service" }, part.service_name),
-    h("span", { class: "appt-line", "data-testid": "appt-client" }, a.client.name),
+    compact ? null : h("span", { class: "appt-line", "data-testid": "appt-client" }, a.client.name),
     view.by === "resource"
       ? h("span", { class: "appt-line appt-provider", "data-testid": "appt-provider" }, part.provider_name)
       : null,
-    view.by !== "resource" && rooms
+    view.by !== "resource" && rooms && !compact
       ? h("span", { class: "appt-line appt-rooms", "data-testid": "appt-rooms" }, rooms)
       : null,
     a.status !== "booked"
       ? h("span", { class: "appt-line appt-status" }, STATUS_LABELS[a.status] || a.status)
       : null,
+    h("span", { class: "visually-hidden" }, spoken),
   );
   if (visit) {
     node.dataset.visit = a.id;
     node.style.setProperty("--visit-colour", visitColour(a.id));
   }
+  if (draggable) {
+    const partOffset = Math.round((new Date(part.start) - new Date(a.start)) / 60000);
+    makeDraggable(node, {
+      snap: SNAP_MINUTES,
+      geometry: () => ({
+        low: Number(document.querySelector("[data-testid=calendar]")?.dataset.low || 0),
+        pxPerMinute: PX_PER_MINUTE,
+        topPad: TOP_PAD,
+      }),
+      columns: () => [...document.querySelectorAll(".calendar .cal-col[data-provider-id]")],
+      label: (target) => {
+        const provider = calendar.providers.find((p) => p.id === target.providerId);
+        return `${hhmmLabel(target.minutes)} · ${provider ? provider.name : ""}`;
+      },
+      onStart: () => {
+        dragging = true;
+        hideTip();
+      },
+      onDrop: (target) => {
+        dragging = false;
+        dropAppointment(a, index, partOffset, target, node);
+      },
+    });
+  }
   return node;
+}
+
+/** "10a", "2:30p": a start time in a narrow column. */
+function shortTime(iso) {
+  return clock
+    .time(iso)
+    .replace(/:00(?=\s)/, "")
+    .replace(/\s?([AP])M$/i, (_, half) => half.toLowerCase());
+}
+
+/** "MP" for "Dr. Maya Patel": column heads of a week, where names do not fit. */
+function initials(name) {
+  const words = String(name)
+    .split(/\s+/)
+    .filter((word) => word && !/^(dr|mr|mrs|ms|mx)\.?$/i.test(word));
+  return words.map((word) => word[0].toUpperCase()).join("").slice(0, 3) || String(name).slice(0, 2);
+}
+
+/** "10:15 AM" for minutes since local midnight (the grid's wall clock, any day). */
+function hhmmLabel(minutes) {
+  return new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", timeZone: "UTC" }).format(
+    new Date(Date.UTC(2000, 0, 1, Math.floor(minutes / 60), minutes % 60)),
+  );
+}
+
+// ---------------------------------------------------------------- blocked time
+/** The local minutes [from, to) of an interval on one local date, or null when it misses it. */
+function minutesOn(date, startIso, endIso) {
+  const startDate = clock.localDate(startIso);
+  const endDate = clock.localDate(endIso);
+  if (startDate > date || endDate < date) return null;
+  const from = startDate < date ? 0 : clock.localMinutes(startIso);
+  const to = endDate > date ? 24 * 60 : clock.localMinutes(endIso);
+  return to > from ? { from, to } : null;
+}
+
+/** The words on a blocked stretch: "Closed: Staff training", "Time off: Dentist", "Break". */
+function blockedText(b) {
+  const what = BLOCKED_LABELS[b.kind] || b.kind;
+  if (b.kind === "break" || b.kind === "off_hours") return b.reason || (b.kind === "break" ? what : "");
+  return b.reason ? `${what}: ${b.reason}` : what;
+}
+
+/**
+ * Shade what blocks bookings: closures across every column of their day; a provider's time off,
+ * breaks and hours off in their column (by provider); a room's or device's time off in its
+ * column (by resource).
+ */
+function drawBlocked(columns, dates, low, high) {
+  // Closures last, so they lie over the breaks and hours off of that day.
+  const rank = (b) => (b.kind === "closure" ? 1 : 0);
+  const entries = [...(calendar.blocked || [])].sort((x, y) => rank(x) - rank(y));
+  for (const b of entries) {
+    for (const date of dates) {
+      const span = minutesOn(date, b.start, b.end);
+      if (!span) continue;
+      const from = Math.max(span.from, low);
+      const to = Math.min(span.to, high);
+      if (to <= from) continue;
+      let keys;
+      if (b.kind === "closure") keys = [...columns.keys()].filter((key) => key.startsWith(`${date}|`));
+      else if (b.kind === "resource_time_off") keys = view.by === "resource" ? [`${date}|r${b.resource_id}`] : [];
+      else keys = view.by === "resource" ? [] : [`${date}|p${b.provider_id}`];
+      const text = blockedText(b);
+      for (const key of keys) {
+        const target = columns.get(key);
+        if (!target) continue;
+        target.node.append(
+          h(
+            "div",
+            {
+              class: `blocked kind-${b.kind}`,
+              "data-testid": "blocked",
+              "data-kind": b.kind,
+              "aria-hidden": text ? null : "true",
+              style: {
+                top: `${(from - low) * PX_PER_MINUTE + TOP_PAD}px`,
+                height: `${(to - from) * PX_PER_MINUTE}px`,
+              },
+            },
+            text ? h("span", { class: "blocked-text" }, text) : null,
+          ),
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Bookings that fall on a closed day, in their provider's time off or in a room's or device's
+ * time off (added after they were booked): id -> [{kind, text}].
+ */
+function bookingFlags(appointments) {
+  const flags = new Map();
+  const blocked = (calendar.blocked || []).filter((b) =>
+    ["closure", "time_off", "resource_time_off"].includes(b.kind),
+  );
+  if (!blocked.length) return flags;
+  for (const a of appointments) {
+    if (a.status === "cancelled") continue;
+    const found = [];
+    for (const part of partsOf(a)) {
+      const start = new Date(part.start);
+      const end = new Date(part.end);
+      for (const b of blocked) {
+        if (!(new Date(b.start) < end && start < new Date(b.end))) continue;
+        const resource = (part.resources || []).find((r) => r.id === b.resource_id);
+        let text = null;
+        if (b.kind === "closure") text = `on a closed day${b.reason ? ` (${b.reason})` : ""}`;
+        else if (b.kind === "time_off" && b.provider_id === part.provider_id) {
+          text = `in ${part.provider_name}'s time off${b.reason ? ` (${b.reason})` : ""}`;
+        } else if (b.kind === "resource_time_off" && resource) {
+          text = `${resource.name} is unavailable${b.reason ? ` (${b.reason})` : ""}`;
+        }
+        if (text && !found.some((f) => f.text === text)) found.push({ kind: b.kind, text });
+      }
+    }
+    if (found.length) flags.set(a.id, found);
+  }
+  return flags;
+}
+
+// ---------------------------------------------------------------- details on hover and focus
+function showTip(node, a, part, index, count, flags) {
+  if (dragging) return;
+  if (!tip) {
+    tip = h("div", { class: "appt-tip", id: "appt-tip", "aria-hidden": "true", "data-testid": "appt-tip" });
+    document.body.append(tip);
+  }
+  const rooms = resourcesText(part.resources);
+  const lines = [
+    h("strong", {}, clock.range(part.start, part.end)),
+    h("span", {}, `${part.service_name}${count > 1 ? ` (part ${index + 1} of ${count})` : ""}`),
+    h("span", {}, a.client.name),
+    h("span", {}, `with ${part.provider_name}`),
+    rooms ? h("span", {}, rooms) : null,
+    h("span", {}, `${STATUS_LABELS[a.status] || a.status} · via ${SOURCE_LABELS[a.source] || a.source}`),
+    ...flags.map((flag) => h("span", { class: "tip-flag" }, `⚠ ${flag.text}`)),
+  ];
+  tip.replaceChildren(...lines.filter(Boolean));
+  tip.hidden = false;
+  const rect = node.getBoundingClientRect();
+  const width = tip.offsetWidth;
+  const height = tip.offsetHeight;
+  let left = rect.right + 6;
+  if (left + width > window.innerWidth - 4) left = Math.max(4, rect.left - width - 6);
+  let top = Math.max(4, Math.min(rect.top, window.innerHeight - height - 4));
+  tip.style.left = `${left}px`;
+  tip.style.top = `${top}px`;
+}
+
+function hideTip() {
+  if (tip) tip.hidden = true;
 }
 
 function linkParts(id, on) {
   for (const node of document.querySelectorAll(`.appt.visit-part[data-appointment-id="${CSS.escape(id)}"]`)) {
     node.classList.toggle("linked", on);
+  }
+}
+
+// ---------------------------------------------------------------- booking and moving from the grid
+/** Open the booking form (admin-booking.js), prefilled from the toolbar or an empty slot. */
+function openBooking({ date, time = "", providerId = null, opener: from = null }) {
+  if (dialog.open) return;
+  hideTip();
+  if (providerId === null && view.provider !== "all" && view.by !== "resource") providerId = view.provider;
+  openBookingForm(
+    { date, time, providerId },
+    {
+      authHeaders,
+      clock,
+      business,
+      opener: from,
+      fallback: () => document.getElementById("view-title"),
+      onSignedOut: (error) => signedOut(error),
+      onBooked: async (appointment) => {
+        announceDone(
+          `Booked ${serviceNames(appointment)} for ${appointment.client.name}, ${clock.when(appointment.start)}${whoSuffix(appointment)}.`,
+        );
+        await followAppointment(appointment);
+      },
+    },
+  );
+}
+
+/** " with Dr. Maya Patel", or for a visit ": Botox with Dr. Maya Patel, then HydraFacial with Ashley Chen". */
+function whoSuffix(a) {
+  return isVisit(a) ? `: ${whoText(a)}` : ` ${whoText(a)}`;
+}
+
+/** Show an appointment after a change: go to its day if it left the view, then focus it. */
+async function followAppointment(appointment, partIndex = 0) {
+  const date = clock.localDate(partsOf(appointment)[partIndex]?.start || appointment.start);
+  if (date !== view.date) {
+    const notice = document.getElementById("calendar-notice");
+    const kept = [...(notice?.childNodes || [])];
+    await setView({ date }); // a new view clears the notice: keep the one about this change
+    notice?.replaceChildren(...kept);
+  } else {
+    await refresh({ reason: "action" });
+  }
+  const selector = `[data-appointment-id="${CSS.escape(appointment.id)}"]`;
+  const found =
+    document.querySelector(`${selector}[data-part-index="${partIndex}"]`) || document.querySelector(selector);
+  if (found && !dialog.open && !bookingFormOpen()) {
+    found.focus();
+    found.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+}
+
+/** The local wall time `minutes` after midnight of `date`, as the API reads it ("2026-12-01T10:15"). */
+function wallTime(date, minutes) {
+  let day = date;
+  let total = minutes;
+  while (total < 0) {
+    total += 24 * 60;
+    day = addDays(day, -1);
+  }
+  while (total >= 24 * 60) {
+    total -= 24 * 60;
+    day = addDays(day, 1);
+  }
+  return `${day}T${hhmm(total)}`;
+}
+
+/** A block was dropped: reschedule (the whole visit moves by as much as the dragged part). */
+async function dropAppointment(a, partIndex, partOffset, target, node) {
+  const parts = partsOf(a);
+  const part = parts[partIndex];
+  const unchanged =
+    !target ||
+    (target.date === clock.localDate(part.start) &&
+      target.minutes === clock.localMinutes(part.start) &&
+      target.providerId === part.provider_id);
+  if (unchanged) {
+    redrawPending = false;
+    drawCalendar(); // snap back
+    return;
+  }
+  const body = { appointment_id: a.id, new_start: wallTime(target.date, target.minutes - partOffset) };
+  if (target.providerId !== part.provider_id) {
+    if (parts.length === 1) body.provider_id = target.providerId;
+    else body.parts = parts.map((_, i) => (i === partIndex ? { provider_id: target.providerId } : {}));
+  }
+  node.classList.add("moving");
+  node.setAttribute("aria-busy", "true");
+  const provider = calendar.providers.find((p) => p.id === target.providerId);
+  announce(`Moving ${serviceNames(a)} for ${a.client.name}…`);
+  const failure = await moveAppointment(a, body, partIndex);
+  if (failure) {
+    redrawPending = false;
+    drawCalendar(); // the block snaps back to where it is booked
+    opener = document.querySelector(`[data-appointment-id="${CSS.escape(a.id)}"][data-part-index="${partIndex}"]`);
+    failure.querySelector("h3")?.after(
+      h(
+        "p",
+        { "data-testid": "refused-move" },
+        `It stays where it was: it could not move to ${dayLabels(target.date).short}, ${hhmmLabel(target.minutes)}` +
+          `${provider ? ` with ${provider.name}` : ""}.`,
+      ),
+    );
+    renderDialog(a, { mode: "view", message: failure });
+    if (!dialog.open) dialog.showModal();
+    focus(dialogBody.querySelector("[data-testid=dialog-error]"));
+  } else if (redrawPending) {
+    redrawPending = false;
+  }
+}
+
+/**
+ * POST /api/booking/reschedule; on success the calendar follows the appointment and null is
+ * returned, on a refusal the error box (with the nearest free times as choices).
+ */
+async function moveAppointment(a, body, partIndex = 0, key = newKey()) {
+  try {
+    const data = await api("/api/booking/reschedule", {
+      method: "POST",
+      headers: { ...authHeaders(), "Idempotency-Key": key },
+      body,
+    });
+    if (dialog.open) dialog.close();
+    const updated = data.appointment;
+    announceDone(`Moved ${serviceNames(updated)} for ${updated.client.name} to ${clock.when(updated.start)}${whoSuffix(updated)}.`);
+    await followAppointment(updated, partIndex);
+    return null;
+  } catch (error) {
+    if (signedOut(error)) return null;
+    return failureBox(error, { onAlternative: (alternative) => moveToAlternative(a, alternative) });
+  }
+}
+
+/** Take one of the nearest free times a refusal offered (with its providers). */
+async function moveToAlternative(a, alternative) {
+  const parts = partsOf(a);
+  const offered = partsOf(alternative);
+  const body = { appointment_id: a.id, new_start: alternative.start };
+  if (parts.length === 1) {
+    if (offered[0] && offered[0].provider_id !== a.provider_id) body.provider_id = offered[0].provider_id;
+  } else if (offered.length === parts.length && offered.some((p, i) => p.provider_id !== parts[i].provider_id)) {
+    body.parts = offered.map((p) => ({ provider_id: p.provider_id }));
+  }
+  for (const button of dialogBody.querySelectorAll("[data-testid=alternative]")) button.disabled = true;
+  const failure = await moveAppointment(a, body);
+  if (failure) {
+    renderDialog(a, { mode: "view", message: failure });
+    focus(dialogBody.querySelector("[data-testid=dialog-error]"));
   }
 }
 
@@ -1005,7 +1482,11 @@ function openAppointment(appointment, from) {
 
 dialog.addEventListener("close", () => {
   const id = opener?.dataset?.appointmentId;
-  const again = id && document.querySelector(`[data-appointment-id="${CSS.escape(id)}"]`);
+  const selector = id && `[data-appointment-id="${CSS.escape(id)}"]`;
+  const again =
+    selector &&
+    (document.querySelector(`${selector}[data-part-index="${CSS.escape(opener.dataset.partIndex || "0")}"]`) ||
+      document.querySelector(selector));
   if (again) again.focus();
   else focus(document.getElementById("view-title"));
 });
@@ -1045,6 +1526,7 @@ function renderDialog(a, panel) {
       h("span", { class: `badge source-${a.source}` }, SOURCE_LABELS[a.source] || a.source),
     ),
     panel.message || null,
+    flagBox(a),
     h(
       "dl",
       { class: "summary", "data-testid": "dialog-details" },
@@ -1071,7 +1553,7 @@ function renderDialog(a, panel) {
       h("dd", {}, clock.when(a.created_at)),
     ),
   ];
-  if (a.status === "booked") {
+  if (a.status === "booked" || a.status === "arrived") {
     if (panel.mode === "cancel") body.push(cancelConfirm(a));
     else if (panel.mode === "move") body.push(movePanel(a, panel));
     else body.push(actions(a));
@@ -1079,23 +1561,45 @@ function renderDialog(a, panel) {
   dialogBody.replaceChildren(...body.filter(Boolean));
 }
 
+/** A warning in the dialog when the booking sits on a closed day or in time off. */
+function flagBox(a) {
+  if (!calendar) return null;
+  const flags = bookingFlags([a]).get(a.id) || [];
+  if (!flags.length) return null;
+  const box = messageBox(
+    "warning",
+    "Check this booking",
+    `It is ${flags.map((flag) => flag.text).join("; ")}. Move it, or call the client.`,
+  );
+  box.dataset.testid = "dialog-flag";
+  return box;
+}
+
 function actions(a) {
-  const started = new Date(a.start) <= new Date();
+  // Check-in and outcomes. The server decides what is allowed (an arrived appointment can still
+  // be completed, marked no-show or cancelled, but not moved); the page offers the next steps.
+  const booked = a.status === "booked";
   return h(
     "div",
     { class: "actions" },
-    h(
-      "button",
-      {
-        type: "button",
-        "data-testid": "move",
-        onclick: () => {
-          renderDialog(a, { mode: "move", providerId: a.provider_id, date: clock.localDate(a.start) });
-          focus(dialogBody.querySelector("#move-title"));
-        },
-      },
-      "Move",
-    ),
+    booked ? statusButton(a, "arrived", "Mark arrived", "primary") : null,
+    booked
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            "data-testid": "move",
+            onclick: () => {
+              renderDialog(a, { mode: "move", providerId: a.provider_id, date: clock.localDate(a.start) });
+              focus(dialogBody.querySelector("#move-title"));
+            },
+          },
+          "Move",
+        )
+      : null,
+    statusButton(a, "completed", "Mark completed", booked ? "secondary" : "primary"),
+    statusButton(a, "no_show", "Mark no-show", "secondary"),
     h(
       "button",
       {
@@ -1109,16 +1613,21 @@ function actions(a) {
       },
       "Cancel appointment",
     ),
-    started ? statusButton(a, "completed", "Mark completed") : null,
-    started ? statusButton(a, "no_show", "Mark no-show") : null,
   );
 }
 
-function failureBox(error) {
+function failureBox(error, { onAlternative = null } = {}) {
   const words = describeError(error, { write: true });
   const extra = [];
   if (error instanceof ApiError && error.code === "slot_unavailable") {
     words.title = "This time slot was just taken — pick another free time";
+  }
+  const alternatives = (error instanceof ApiError && Array.isArray(error.details.alternatives) && error.details.alternatives) || [];
+  if (onAlternative && alternatives.length) {
+    extra.push(h("p", {}, "Nearest free times:"), alternativesList(alternatives, clock.when, onAlternative));
+  }
+  if (error instanceof ApiError && error.code) {
+    extra.push(h("p", { class: "hint-line error-code" }, "Code: ", h("code", {}, error.code)));
   }
   const box = messageBox("error", words.title, words.text, ...extra);
   box.dataset.testid = "dialog-error";
@@ -1151,12 +1660,19 @@ function announceDone(text) {
   announce(text);
 }
 
-function statusButton(a, status, label) {
+const STATUS_DONE = {
+  arrived: (a) => `${a.client.name} checked in (arrived) for ${serviceNames(a)}.`,
+  completed: (a) => `${serviceNames(a)} for ${a.client.name} marked completed.`,
+  no_show: (a) => `${serviceNames(a)} for ${a.client.name} marked no-show.`,
+};
+
+function statusButton(a, status, label, kind = "secondary") {
   return h(
     "button",
     {
       type: "button",
-      class: "secondary",
+      class: kind === "primary" ? null : "secondary",
+      "data-testid": `status-${status}`,
       onclick: async (event) => {
         event.currentTarget.disabled = true;
         const failure = await act(
@@ -1167,7 +1683,7 @@ function statusButton(a, status, label) {
               headers: authHeaders(),
               body: { status },
             }),
-          (updated) => `${serviceNames(updated)} for ${updated.client.name} marked ${STATUS_LABELS[status].toLowerCase()}.`,
+          (updated) => STATUS_DONE[status](updated),
         );
         if (failure) renderDialog(a, { mode: "view", message: failure });
       },
@@ -1413,17 +1929,8 @@ function moveConfirm(a, panel, providers) {
         const body = { appointment_id: a.id, new_start: panel.start };
         // A visit keeps every part's provider: no provider_id is sent for it.
         if (!isVisit(a) && panel.providerId !== a.provider_id) body.provider_id = panel.providerId;
-        const failure = await act(
-          a,
-          () =>
-            api("/api/booking/reschedule", {
-              method: "POST",
-              headers: { ...authHeaders(), "Idempotency-Key": key },
-              body,
-            }),
-          (updated) =>
-            `Moved ${serviceNames(updated)} for ${updated.client.name} to ${clock.when(updated.start)} ${whoText(updated)}.`,
-        );
+        // On success the calendar follows the appointment (to another day if need be).
+        const failure = await moveAppointment(a, body, 0, key);
         if (failure) {
           // A lost answer keeps the key so "Confirm" again cannot move twice; a refusal starts over.
           const retryable = failure.dataset.ambiguous === "true";
