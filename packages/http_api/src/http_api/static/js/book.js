@@ -12,6 +12,19 @@ import { api, ApiError, describeError, newKey } from "./api.js";
 import { addDays, dayLabels, formatDuration, formatPrice, isDate, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
 import {
+  calendarCard,
+  cutoffText,
+  horizonDays,
+  insideCutoff,
+  nowMs,
+  reportHeightWhenEmbedded,
+  slotPicker,
+  syncClock,
+  WINDOW_DAYS,
+  windowFor,
+  windowDays,
+} from "./client.js";
+import {
   alternativesList,
   announce,
   appointmentFacts,
@@ -24,8 +37,8 @@ import {
   whoText,
 } from "./dom.js";
 import { store } from "./store.js";
+import { waitlistCard } from "./book-waitlist.js";
 
-const DAYS_SHOWN = 14;
 const SLOT_CACHE_MS = 30000;
 const STEP_ORDER = ["service", "provider", "time", "details", "done"];
 const STEP_LABELS = {
@@ -81,6 +94,8 @@ const slotCache = new Map();
 let submitting = false;
 let renderCount = 0;
 let addingService = false; // the "Add another service" list is open
+let windowStart = null; // the first date of the two weeks shown on the time step
+const embedParam = new URLSearchParams(location.search).get("embed") === "1";
 
 // ---------------------------------------------------------------- URL <-> state
 function readUrl() {
@@ -98,11 +113,17 @@ function readUrl() {
   state.providerId = provider === "any" ? "any" : Number(provider) || null;
   state.date = isDate(query.get("date")) ? query.get("date") : null;
   state.start = query.get("start") || null;
-  state.step = STEP_ORDER.includes(query.get("step")) ? query.get("step") : "service";
+  if (STEP_ORDER.includes(query.get("step"))) {
+    state.step = query.get("step");
+  } else {
+    // A deep link (/?service=2&provider=1, or embed.js's frame): as far as its choices go.
+    state.step = !state.serviceIds.length ? "service" : state.providerId ? "time" : "provider";
+  }
 }
 
 function currentUrl() {
   const query = new URLSearchParams();
+  if (embedParam) query.set("embed", "1"); // an embedded page stays embedded
   for (const id of state.serviceIds) query.append("service", id);
   if (state.providerId) query.set("provider", state.providerId);
   if (state.date) query.set("date", state.date);
@@ -110,7 +131,9 @@ function currentUrl() {
   if (state.start && isVisit() && state.partProviders.length === state.serviceIds.length) {
     query.set("parts", state.partProviders.join(","));
   }
-  if (state.step !== "service") query.set("step", state.step);
+  // The service step is named too once a service is chosen: without a step, a link means "as far
+  // as the choices go".
+  if (state.step !== "service" || state.serviceIds.length) query.set("step", state.step);
   const text = query.toString();
   return location.pathname + (text ? `?${text}` : "");
 }
@@ -231,7 +254,19 @@ function bookingError(error) {
     if (chosen.length > 1 && Number.isInteger(part) && chosen[part] && error.code !== "slot_unavailable") {
       stored.text = `${stored.text} (${chosen[part].name}, treatment ${part + 1} of ${chosen.length}.)`;
     }
-    if (error.code === "validation_error") stored.fields = error.details.fields || {};
+    if (error.details && error.details.fields && typeof error.details.fields === "object") {
+      stored.fields = error.details.fields;
+      const ours = fieldsOf(stored);
+      if (ours.length) {
+        // Said next to the field; the box at the top points there.
+        stored.fieldMessage = error.message || "";
+        stored.title = "Please check your details";
+        stored.text =
+          ours.length === 1
+            ? `Please check the field marked below: ${FIELD_LABELS[ours[0]]}.`
+            : `Please check the fields marked below: ${ours.map((n) => FIELD_LABELS[n]).join(", ")}.`;
+      }
+    }
     stored.callUs = CALL_US_CODES.has(error.code);
   }
   return stored;
@@ -271,20 +306,38 @@ function slotFits(slot) {
   return partsOf(slot).every((part) => part.provider_id === state.providerId);
 }
 
-async function loadSlots({ fresh = false } = {}) {
-  const key = slotKey();
+function today() {
+  return todayFrom(business.now);
+}
+
+/** The last bookable date (the booking horizon; the API says closed past it). */
+function lastDay() {
+  return addDays(today(), horizonDays(business));
+}
+
+/**
+ * Free times of the two weeks starting at `start`: {slots, days, nextAvailable}. `slots` has the
+ * ones the page can offer (for a visit with one provider: that provider's); `days` each date's
+ * status (open, full, closed); `nextAvailable` the first free time after them when they have none.
+ */
+async function loadSlots(start, { fresh = false } = {}) {
+  const key = `${slotKey()}|${start}`;
   const cached = slotCache.get(key);
-  if (!fresh && cached && Date.now() - cached.at < SLOT_CACHE_MS) return cached.slots;
+  if (!fresh && cached && Date.now() - cached.at < SLOT_CACHE_MS) return cached.data;
   // A visit repeats service_id in visit order: ?service_id=2&service_id=4.
   const query = new URLSearchParams();
   for (const id of state.serviceIds) query.append("service_id", id);
-  query.set("date", todayFrom(business.now));
-  query.set("days", DAYS_SHOWN);
+  query.set("date", start);
+  query.set("days", windowDays(start, lastDay()).length);
   if (state.providerId !== "any") query.set("provider_id", state.providerId);
-  const data = await api(`/api/availability?${query}`);
-  const slots = (data.slots || []).filter(slotFits);
-  slotCache.set(key, { at: Date.now(), slots });
-  return slots;
+  const answer = await api(`/api/availability?${query}`);
+  const data = {
+    slots: (answer.slots || []).filter(slotFits),
+    days: answer.days || [],
+    nextAvailable: answer.next_available || null,
+  };
+  slotCache.set(key, { at: Date.now(), data });
+  return data;
 }
 
 // ---------------------------------------------------------------- rendering
@@ -339,7 +392,8 @@ async function render({ focusHeading = false } = {}) {
   const section = h("section", { "aria-labelledby": "step-title" });
   app.replaceChildren(
     h("h1", { class: "page-title" }, "Book an appointment"),
-    state.step === "done" ? "" : progress(state.step),
+    // No step bar once booked, nor when there is nothing to book.
+    state.step === "done" || !services.length ? "" : progress(state.step),
     section,
     aboutVisiting(),
   );
@@ -504,24 +558,7 @@ async function renderProvider(section, stored, current) {
     h(
       "ul",
       { class: "choices two", "aria-label": "Providers" },
-      options.map((provider) =>
-        h(
-          "li",
-          {},
-          h(
-            "button",
-            {
-              type: "button",
-              class: "choice",
-              "aria-pressed": String(String(provider.id) === String(state.providerId)),
-              "data-testid": "provider",
-              onclick: () => chooseProvider(provider.id),
-            },
-            h("span", { class: "title" }, provider.name),
-            provider.title ? h("span", { class: "meta" }, provider.title) : null,
-          ),
-        ),
-      ),
+      options.map((provider) => providerOption(provider)),
     ),
     visit && !providers.length
       ? h(
@@ -533,6 +570,51 @@ async function renderProvider(section, stored, current) {
     visitEditor(),
     preparationCard(chosen) || "",
     backButton("service", "Back to services"),
+  );
+}
+
+/**
+ * One provider to choose: name and title; with a profile, their photo beside and short bio under
+ * the button (the bio describes the button, so its name stays short).
+ */
+function providerOption(provider) {
+  const photo = String(provider.photo_url || "").trim();
+  const bio = String(provider.bio || "").trim();
+  const bioId = bio ? `provider-bio-${provider.id}` : null;
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "choice",
+      "aria-pressed": String(String(provider.id) === String(state.providerId)),
+      "aria-describedby": bioId,
+      "data-testid": "provider",
+      onclick: () => chooseProvider(provider.id),
+    },
+    h("span", { class: "title" }, provider.name),
+    provider.title ? h("span", { class: "meta" }, provider.title) : null,
+  );
+  if (!photo && !bio) return h("li", { class: "provider-option" }, button);
+  return h(
+    "li",
+    { class: `provider-option with-profile${photo ? " with-photo" : ""}` },
+    photo
+      ? h("img", {
+          class: "provider-photo",
+          src: photo,
+          alt: `Photo of ${provider.name}`,
+          width: "64",
+          height: "64",
+          loading: "lazy",
+          "data-testid": "provider-photo",
+        })
+      : null,
+    h(
+      "div",
+      { class: "provider-profile" },
+      button,
+      bio ? h("p", { class: "provider-bio", id: bioId, "data-testid": "provider-bio" }, bio) : null,
+    ),
   );
 }
 
@@ -678,7 +760,15 @@ async function renderTime(section, stored, current) {
   if (stored) section.append(errorBox(stored));
   const status = loadingLine("Looking for free times…");
   section.append(status);
-  let slots;
+  // The two weeks shown: kept while browsing, else the ones holding the chosen date.
+  const first = today();
+  const last = lastDay();
+  const outside = (day) => day < windowStart || day > addDays(windowStart, WINDOW_DAYS - 1);
+  if (!windowStart || windowStart < first || windowStart > last || (state.date && outside(state.date))) {
+    windowStart = windowFor(first, state.date && state.date >= first ? state.date : first, last);
+  }
+  const shownFrom = windowStart;
+  let data;
   try {
     if (state.providerId !== "any") {
       const providers = await loadVisitProviders();
@@ -689,7 +779,7 @@ async function renderTime(section, stored, current) {
         return;
       }
     }
-    slots = await loadSlots();
+    data = await loadSlots(shownFrom);
   } catch (error) {
     if (!current()) return;
     status.replaceWith(loadFailure(error, () => render({ focusHeading: true })));
@@ -697,116 +787,64 @@ async function renderTime(section, stored, current) {
   }
   if (!current()) return;
 
-  const today = todayFrom(business.now);
-  const days = Array.from({ length: DAYS_SHOWN }, (_, i) => addDays(today, i));
-  const byDay = new Map(days.map((day) => [day, []]));
-  for (const slot of slots) {
-    const day = clock.localDate(slot.start);
-    if (!byDay.has(day)) continue;
-    const list = byDay.get(day);
-    // With "any provider" several providers can be free at one time: show the time once.
-    if (state.providerId === "any" && list.some((s) => s.start === slot.start)) continue;
-    list.push(slot);
+  // With "any provider" several providers can be free at one time: show the time once.
+  const seen = new Set();
+  const slots = data.slots.filter((slot) => {
+    if (state.providerId !== "any") return true;
+    if (seen.has(slot.start)) return false;
+    seen.add(slot.start);
+    return true;
+  });
+  const picker = slotPicker({
+    clock,
+    today: first,
+    lastDay: last,
+    windowStart: shownFrom,
+    days: data.days,
+    slots,
+    nextAvailable: data.nextAvailable,
+    selectedDate: state.date,
+    selectedStart: state.start,
+    phone: phone(),
+    emptyText: `No free times from here to ${dayLabels(last).long}, the furthest we book online. Please choose another provider or service, or call us and we will help.`,
+    timeLabel: (slot) =>
+      `${clock.timeWithZone(slot.start)}${state.providerId === "any" ? "" : ` ${whoText(slot)}`}`,
+    onTime: (slot) => chooseTime(slot),
+    onDate: (day) => {
+      clearError();
+      state.date = day;
+      state.start = null;
+      saveUrl();
+      const count = slots.filter((slot) => clock.localDate(slot.start) === day).length;
+      announce(`${count} free times on ${dayLabels(day).long}`);
+    },
+    onWindow: (start, day) => {
+      windowStart = start;
+      state.date = day;
+      state.start = null;
+      saveUrl();
+      render().then(() => {
+        const target = day
+          ? app.querySelector(`[data-testid=date][data-date="${day}"]`)
+          : app.querySelector("[data-testid=week-range]");
+        focus(target);
+      });
+    },
+    jumpHref: (day) => {
+      const saved = state.date;
+      state.date = day;
+      const href = currentUrl();
+      state.date = saved;
+      return href;
+    },
+  });
+  if (picker.selected !== state.date && picker.selected) {
+    state.date = picker.selected;
+    saveUrl();
   }
-  if (!byDay.has(state.date) || !byDay.get(state.date).length) {
-    const requested = state.date;
-    state.date = days.find((day) => byDay.get(day).length) || requested || today;
-    if (state.date !== requested) saveUrl();
-  }
-  if (!slots.length) {
-    status.replaceWith(
-      messageBox(
-        "warning",
-        "No free times in the next two weeks",
-        "Please choose another provider or service, or call us and we will help.",
-        h("p", {}, "Call ", telLink(phone())),
-      ),
-      backButton("provider", "Back to providers"),
-    );
-    return;
-  }
-
-  const timesArea = h("div", { "data-testid": "times-area" });
-  const dateButtons = [];
-  const showDay = (day, { announceIt = false } = {}) => {
-    state.date = day;
-    for (const button of dateButtons) {
-      button.setAttribute("aria-pressed", String(button.dataset.date === day));
-    }
-    const labels = dayLabels(day);
-    const list = byDay.get(day) || [];
-    timesArea.replaceChildren(
-      // The zone per day: a two-week range can cross a daylight-saving change.
-      h(
-        "h3",
-        { id: "times-title" },
-        `Free times on ${labels.long}${list.length ? ` (${clock.zoneName(list[0].start)})` : ""}`,
-      ),
-      list.length
-        ? h(
-            "ul",
-            { class: "times", "aria-labelledby": "times-title" },
-            list.map((slot) =>
-              h(
-                "li",
-                {},
-                h(
-                  "button",
-                  {
-                    type: "button",
-                    class: "time-button",
-                    "data-testid": "time",
-                    "data-start": slot.start,
-                    "aria-pressed": String(slot.start === state.start),
-                    "aria-label": `${clock.timeWithZone(slot.start)}${
-                      state.providerId === "any" ? "" : ` ${whoText(slot)}`
-                    }`,
-                    onclick: () => chooseTime(slot),
-                  },
-                  clock.time(slot.start),
-                ),
-              ),
-            ),
-          )
-        : h("p", {}, "No free times on this day. Please choose another date."),
-    );
-    if (announceIt) announce(`${list.length} free times on ${labels.long}`);
-  };
-  const dateList = h(
-    "ul",
-    { class: "dates", "aria-label": "Dates" },
-    days.map((day) => {
-      const labels = dayLabels(day);
-      const count = byDay.get(day).length;
-      const button = h(
-        "button",
-        {
-          type: "button",
-          class: "date-button",
-          "data-testid": "date",
-          "data-date": day,
-          "aria-pressed": "false",
-          "aria-label": `${labels.long}${count ? `, ${count} free times` : ", no free times"}`,
-          disabled: count === 0,
-          onclick: () => {
-            clearError();
-            state.start = null;
-            showDay(day, { announceIt: true });
-            saveUrl();
-          },
-        },
-        h("span", { class: "dow" }, labels.dow),
-        h("span", { class: "day" }, labels.monthDay),
-        h("span", { class: "note" }, count ? `${count} free` : "Full"),
-      );
-      dateButtons.push(button);
-      return h("li", {}, button);
-    }),
-  );
   status.replaceWith(
-    h("h3", {}, "Date"),
-    dateList,
-    timesArea,
+    picker.node,
+    waitlistOffer(shownFrom, slots),
     h(
       "div",
       { class: "actions" },
@@ -821,7 +859,7 @@ async function renderTime(section, stored, current) {
           type: "button",
           class: "secondary",
           onclick: () => {
-            slotCache.delete(slotKey());
+            slotCache.delete(`${slotKey()}|${shownFrom}`);
             render({ focusHeading: true });
           },
         },
@@ -829,7 +867,32 @@ async function renderTime(section, stored, current) {
       ),
     ),
   );
-  showDay(state.date);
+}
+
+/**
+ * "Join the waitlist" under the picker, when the days shown have no time that suits: a day with
+ * nothing free (full or closed), or no free time at all. Same services and provider; the dates
+ * default to the days shown (never past the booking horizon).
+ */
+function waitlistOffer(shownFrom, slots) {
+  const shown = windowDays(shownFrom, lastDay());
+  const freeDays = new Set(slots.map((slot) => clock.localDate(slot.start)));
+  if (slots.length && shown.every((day) => freeDays.has(day))) return "";
+  return waitlistCard({
+    business,
+    clock,
+    serviceIds: [...state.serviceIds],
+    providerId: state.providerId,
+    what: state.providerId === "any" ? `${servicesLabel()} with any provider` : `${servicesLabel()} ${providerLabel()}`,
+    from: shown[0],
+    to: shown[shown.length - 1],
+    today: today(),
+    lastDay: lastDay(),
+    nothingFree: !slots.length,
+    details: store.get(KEY.details, {}),
+    saveDetails: (changes) => store.set(KEY.details, { ...store.get(KEY.details, {}), ...changes }),
+    phone: phone(),
+  });
 }
 
 function providerLabel() {
@@ -932,9 +995,64 @@ function providerName() {
   return provider ? provider.name : "Your chosen provider";
 }
 
+/** A link to a time that has passed (or is now too soon): said at once, before the form. */
+function staleTimeError() {
+  const start = Date.parse(state.start);
+  if (!Number.isFinite(start)) return null;
+  const notice = Number(business.min_notice_minutes) || 0;
+  const when = clock.when(state.start);
+  if (start <= nowMs()) {
+    return {
+      kind: "http",
+      code: "past_time",
+      title: "That time cannot be booked",
+      text: `The time in this link (${when}) has already passed. Please choose another time.`,
+      action: "time",
+      stale: true,
+    };
+  }
+  if (start < nowMs() + notice * 60000) {
+    return {
+      kind: "http",
+      code: "too_soon",
+      title: "That time cannot be booked",
+      text: `The time in this link (${when}) is too soon to book online: we need ${notice} minutes' notice. Please choose another time, or call us.`,
+      action: "time",
+      callUs: true,
+      stale: true,
+    };
+  }
+  return null;
+}
+
+/** Our form fields named by a server error (`details.fields`: "phone", "client.phone", ...). */
+function fieldsOf(error) {
+  const names = new Set();
+  for (const key of Object.keys((error && error.fields) || {})) {
+    const name = key.split(".").pop().replace(/^client_/, ""); // client.phone, client_phone
+    if (["name", "phone", "email", "notes"].includes(name)) names.add(name);
+  }
+  return [...names];
+}
+
+const FIELD_LABELS = {
+  name: "Full name",
+  phone: "Mobile phone",
+  email: "E-mail",
+  notes: "Notes",
+};
+
+const FIELD_CHECK = {
+  name: "Please check your name.",
+  phone: "Please check this phone number.",
+  email: "Please check this e-mail address.",
+  notes: "Please shorten or simplify your notes.",
+};
+
 async function renderDetails(section, stored, current) {
   section.append(heading("Your details"));
-  if (stored) section.append(errorBox(stored));
+  const stale = stored ? null : staleTimeError();
+  if (stored || stale) section.append(errorBox(stored || stale));
   const needsNames =
     (state.providerId !== "any" || isVisit()) &&
     state.serviceIds.some((id) => !providersByService.has(id));
@@ -949,7 +1067,8 @@ async function renderDetails(section, stored, current) {
   if (isVisit() && !storedSlot()) {
     // A refresh or a shared link: find the chosen slot again for each part's times.
     try {
-      const slots = await loadSlots();
+      const day = clock.localDate(state.start);
+      const { slots } = await loadSlots(windowFor(today(), day, lastDay()));
       const slot = slots.find(
         (s) =>
           s.start === state.start &&
@@ -966,8 +1085,11 @@ async function renderDetails(section, stored, current) {
   if (preparation) section.append(preparation);
 
   const saved = store.get(KEY.details, {});
-  const fieldErrors = (stored && stored.fields) || {};
-  const invalid = (name) => Object.keys(fieldErrors).some((key) => key.includes(name));
+  // A refusal about one field is said next to it in the server's words; several get a hint each.
+  const badFields = fieldsOf(stored);
+  const invalid = (name) => badFields.includes(name);
+  const fieldText = (name) =>
+    badFields.length === 1 && stored.fieldMessage ? stored.fieldMessage : FIELD_CHECK[name];
   const field = (name, label, input, hint) => {
     input.id = `field-${name}`;
     input.name = name;
@@ -993,8 +1115,8 @@ async function renderDetails(section, stored, current) {
       input,
       h(
         "div",
-        { class: "field-error", id: errorId },
-        invalid(name) ? "Please check this field." : "",
+        { class: "field-error", id: errorId, "data-testid": `field-error-${name}` },
+        invalid(name) ? fieldText(name) : "",
       ),
     );
   };
@@ -1023,10 +1145,39 @@ async function renderDetails(section, stored, current) {
       "Notes for your provider (optional)",
       h("textarea", { maxlength: "1000", rows: "3" }),
     ),
+    policyBeforeConfirm(),
     h("p", { class: "status-line", id: "submit-status", role: "status" }),
     h("div", { class: "actions" }, button),
   );
   section.append(form);
+}
+
+/** What the client agrees to by confirming: the change cutoff and the owner's policy text. */
+function policyBeforeConfirm() {
+  const policies = String(business.policies || "").trim();
+  const hours = Number(business.change_cutoff_hours);
+  const call = phone() ? [" please call us at ", telLink(phone()), "."] : [" please call us."];
+  let cutoff;
+  if (state.start && insideCutoff(business, state.start)) {
+    cutoff = [
+      `This appointment starts within ${cutoffText(business)}, so once it is booked it cannot be moved or cancelled online. To change it,`,
+      ...call,
+    ];
+  } else if (hours === 0) {
+    cutoff = ["You can move or cancel it online until it starts, with the private link you get after booking."];
+  } else {
+    cutoff = [
+      `You can move or cancel it online up to ${cutoffText(business)} before it starts, with the private link you get after booking. After that,`,
+      ...call,
+    ];
+  }
+  return h(
+    "section",
+    { class: "card booking-policy", "aria-labelledby": "booking-policy-title", "data-testid": "booking-policy" },
+    h("h3", { id: "booking-policy-title" }, "Cancellation policy"),
+    h("p", { "data-testid": "cutoff-policy" }, ...cutoff),
+    policies ? h("p", { class: "pre-line", "data-testid": "booking-policy-text" }, policies) : null,
+  );
 }
 
 function validate(form) {
@@ -1105,7 +1256,8 @@ async function submitBooking(event, form) {
       body: payload,
       headers: { "Idempotency-Key": attempt.key },
     });
-    store.set(KEY.result, result);
+    // What the client typed, shown as typed on the confirmation (the API's answer is masked).
+    store.set(KEY.result, { ...result, typed: { phone: details.phone, email: details.email } });
     store.remove(KEY.attempt);
     store.remove(KEY.slot);
     store.set(KEY.details, { ...details, notes: "" });
@@ -1128,12 +1280,32 @@ async function submitBooking(event, form) {
   }
   submitting = false;
   await render();
-  const box = app.querySelector("[data-testid=booking-error]");
-  if (box) focus(box);
+  const stored = store.get(KEY.error);
+  const [badField] = fieldsOf(stored);
+  const target = badField
+    ? app.querySelector(`#field-${badField}`)
+    : app.querySelector("[data-testid=booking-error]");
+  if (target) focus(target);
 }
 
 function section() {
   return app.querySelector("section") || app;
+}
+
+/** The appointment's facts, with the phone and e-mail as the client typed them (kept in this tab). */
+function confirmationFacts(appointment, typed) {
+  const facts = appointmentFacts(appointment, clock, "done");
+  const contact = typed || {};
+  if (contact.phone) {
+    // appointmentFacts ends with the (masked) phone: show it as typed instead.
+    facts[facts.length - 1] = h("dd", { "data-testid": "done-phone" }, contact.phone);
+  } else {
+    facts[facts.length - 1].dataset.testid = "done-phone";
+  }
+  if (contact.email) {
+    facts.push(h("dt", {}, "E-mail"), h("dd", { "data-testid": "done-email" }, contact.email));
+  }
+  return facts;
 }
 
 function renderDone(section) {
@@ -1141,6 +1313,9 @@ function renderDone(section) {
   const appointment = result.appointment;
   const link = `${location.origin}/booking/${encodeURIComponent(appointment.id)}#token=${encodeURIComponent(result.manage_token)}`;
   const copyStatus = h("span", { class: "status-line", role: "status" });
+  const parts = partsOf(appointment);
+  // Inside the change cutoff nothing can be changed online: say so, and give the phone.
+  const byPhoneOnly = appointment.status === "booked" && insideCutoff(business, appointment.start);
   section.append(
     heading("You're booked!"),
     messageBox(
@@ -1151,11 +1326,7 @@ function renderDone(section) {
     h(
       "div",
       { class: "card", "data-testid": "confirmation" },
-      h(
-        "dl",
-        { class: "summary" },
-        appointmentFacts(appointment, clock, "done"),
-      ),
+      h("dl", { class: "summary" }, confirmationFacts(appointment, result.typed)),
     ),
     // append() would print a null as text: "" adds nothing.
     preparationCard(
@@ -1163,15 +1334,25 @@ function renderDone(section) {
         services.find((s) => s.id === id),
       ),
     ) || "",
+    calendarCard({ appointment, parts, token: result.manage_token, business, clock }),
     h(
       "div",
-      { class: "card" },
-      h("h3", {}, "Need to cancel or change it?"),
-      h(
-        "p",
-        {},
-        "Use your private link below. Keep it to yourself: anyone with it can change this booking.",
-      ),
+      { class: "card", "data-testid": byPhoneOnly ? "change-by-phone" : "change-online" },
+      h("h3", {}, byPhoneOnly ? "Need to change it?" : "Need to cancel or change it?"),
+      byPhoneOnly
+        ? h(
+            "p",
+            { "data-testid": "change-by-phone-text" },
+            `Your appointment is less than ${cutoffText(business)} away, so it cannot be moved or cancelled online. To change it, please call us${phone() ? " at " : "."}`,
+            phone() ? telLink(phone()) : null,
+            phone() ? "." : null,
+          )
+        : h(
+            "p",
+            {},
+            "Use your private link below. Keep it to yourself: anyone with it can change this booking.",
+          ),
+      byPhoneOnly ? h("p", {}, "Your private link to see your appointment:") : null,
       h("a", { class: "manage-link", href: link, "data-testid": "manage-link" }, link),
       h(
         "div",
@@ -1194,7 +1375,7 @@ function renderDone(section) {
         ),
         copyStatus,
       ),
-      phone() ? h("p", {}, "Questions? Call us at ", telLink(phone()), ".") : null,
+      phone() && !byPhoneOnly ? h("p", {}, "Questions? Call us at ", telLink(phone()), ".") : null,
     ),
     h(
       "div",
@@ -1214,6 +1395,7 @@ function renderDone(section) {
               partProviders: [],
             });
             addingService = false;
+            windowStart = null;
             go("service");
           },
         },
@@ -1228,6 +1410,7 @@ function chooseService(id) {
   // Choosing the visit's first service again keeps the visit; another one starts a new visit.
   if (id !== state.serviceIds[0]) {
     Object.assign(state, { serviceIds: [id], providerId: null, date: null, start: null, partProviders: [] });
+    windowStart = null;
   }
   addingService = false;
   clearError();
@@ -1272,6 +1455,7 @@ function chooseProvider(id) {
   if (String(id) !== String(state.providerId)) {
     state.start = null;
     state.partProviders = [];
+    windowStart = null;
   }
   state.providerId = id;
   clearError();
@@ -1319,6 +1503,7 @@ function chooseAlternative(alternative) {
 
 // ---------------------------------------------------------------- start-up
 async function start() {
+  reportHeightWhenEmbedded();
   readUrl();
   let loaded;
   try {
@@ -1333,6 +1518,7 @@ async function start() {
     return;
   }
   [business] = loaded;
+  syncClock(business);
   services = loaded[1].services || [];
   servicesPhone = loaded[1].phone || "";
   clock = businessClock(business.timezone);
@@ -1358,6 +1544,7 @@ async function start() {
   }
   window.addEventListener("popstate", () => {
     readUrl();
+    windowStart = null;
     render({ focusHeading: true });
   });
   await render();

@@ -8,8 +8,20 @@
 // in sessionStorage so a refresh loses nothing.
 
 import { api, ApiError, describeError, newKey } from "./api.js";
-import { addDays, dayLabels, todayFrom } from "./time.js";
+import { addDays, todayFrom } from "./time.js";
 import { businessClock } from "./time.js";
+import {
+  calendarCard,
+  horizonDays,
+  insideCutoff,
+  nowMs,
+  reportHeightWhenEmbedded,
+  slotPicker,
+  syncClock,
+  WINDOW_DAYS,
+  windowDays,
+  windowFor,
+} from "./client.js";
 import {
   alternativesList,
   announce,
@@ -23,7 +35,6 @@ import {
 } from "./dom.js";
 import { store } from "./store.js";
 
-const DAYS_SHOWN = 14;
 const app = document.getElementById("app");
 const appointmentId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 const KEY = {
@@ -68,9 +79,8 @@ function callUs() {
 /** True when the change cutoff has passed (known from the API if it says, else from a refusal). */
 function tooLateToChange() {
   if (store.get(KEY.tooLate)) return true;
-  const hours = Number(business.change_cutoff_hours);
-  if (!Number.isFinite(hours) || business.change_cutoff_hours === undefined) return false;
-  return new Date(appointment.start) - new Date(business.now) < hours * 3600000;
+  if (business.change_cutoff_hours === undefined) return false;
+  return insideCutoff(business, appointment.start);
 }
 
 /** A visit of several services (its providers are kept when it moves). */
@@ -79,7 +89,7 @@ function isVisit() {
 }
 
 function isUpcoming() {
-  return appointment.status === "booked" && new Date(appointment.start) > new Date(business.now);
+  return appointment.status === "booked" && Date.parse(appointment.start) > nowMs();
 }
 
 // ---------------------------------------------------------------- rendering
@@ -160,6 +170,9 @@ async function render({ focusOn = null } = {}) {
   }
   if (stored) section.append(errorBox(stored));
   section.append(details());
+  if (isUpcoming() && state.mode !== "reschedule") {
+    section.append(calendarCard({ appointment, parts: partsOf(appointment), token, business, clock }));
+  }
 
   if (appointment.status === "cancelled") {
     section.append(
@@ -199,7 +212,13 @@ async function render({ focusOn = null } = {}) {
             "data-testid": "start-reschedule",
             onclick: () => {
               store.remove(KEY.error);
-              setUi({ mode: "reschedule", providerId: appointment.provider_id, date: null, start: null });
+              setUi({
+                mode: "reschedule",
+                providerId: appointment.provider_id,
+                date: null,
+                start: null,
+                windowStart: null,
+              });
               render({ focusOn: "#reschedule-title" });
             },
           },
@@ -294,26 +313,34 @@ function cancelPanel() {
   );
 }
 
-async function loadSlots(providerId) {
-  const key = isVisit() ? "visit" : String(providerId);
+/**
+ * Free times for the move over the two weeks starting at `start`: {slots, days, nextAvailable}.
+ * A visit keeps each part's provider, so only the starts where they all stay are offered.
+ */
+async function loadSlots(providerId, start) {
+  const key = `${isVisit() ? "visit" : String(providerId)}|${start}`;
   const cached = slotCache.get(key);
-  if (cached && Date.now() - cached.at < 30000) return cached.slots;
-  let slots;
+  if (cached && Date.now() - cached.at < 30000) return cached.data;
+  const query = new URLSearchParams();
+  const parts = partsOf(appointment);
   if (isVisit()) {
-    // The whole visit, in order (?service_id=2&service_id=4); only the starts where every part
-    // keeps its provider, since a move keeps them.
-    const parts = partsOf(appointment);
-    const query = new URLSearchParams();
+    // The whole visit, in order (?service_id=2&service_id=4).
     for (const part of parts) query.append("service_id", part.service_id);
-    query.set("date", todayFrom(business.now));
-    query.set("days", DAYS_SHOWN);
     // provider_id of a visit means "this provider for every part".
     if (parts.every((part) => part.provider_id === parts[0].provider_id)) {
       query.set("provider_id", parts[0].provider_id);
     }
-    const data = await api(`/api/availability?${query}`);
+  } else {
+    query.set("service_id", appointment.service_id);
+    query.set("provider_id", providerId);
+  }
+  query.set("date", start);
+  query.set("days", windowDays(start, lastDay()).length);
+  const answer = await api(`/api/availability?${query}`);
+  let slots = answer.slots || [];
+  if (isVisit()) {
     const seen = new Set();
-    slots = (data.slots || []).filter((slot) => {
+    slots = slots.filter((slot) => {
       const slotParts = partsOf(slot);
       const same =
         slotParts.length === parts.length &&
@@ -322,18 +349,18 @@ async function loadSlots(providerId) {
       seen.add(slot.start);
       return true;
     });
-  } else {
-    const query = new URLSearchParams({
-      service_id: appointment.service_id,
-      date: todayFrom(business.now),
-      days: DAYS_SHOWN,
-      provider_id: providerId,
-    });
-    const data = await api(`/api/availability?${query}`);
-    slots = data.slots || [];
   }
-  slotCache.set(key, { at: Date.now(), slots });
-  return slots;
+  const data = { slots, days: answer.days || [], nextAvailable: answer.next_available || null };
+  slotCache.set(key, { at: Date.now(), data });
+  return data;
+}
+
+function today() {
+  return todayFrom(business.now);
+}
+
+function lastDay() {
+  return addDays(today(), horizonDays(business));
 }
 
 async function reschedulePanel(state) {
@@ -360,15 +387,23 @@ async function reschedulePanel(state) {
     },
     "Keep the current time",
   );
-  let slots;
+  // The two weeks shown: kept while browsing (and across a refresh), else the first ones.
+  const first = today();
+  const last = lastDay();
+  let shownFrom = state.windowStart;
+  const outside = (day) => day < shownFrom || day > addDays(shownFrom, WINDOW_DAYS - 1);
+  if (!shownFrom || shownFrom < first || shownFrom > last || (state.date && outside(state.date))) {
+    shownFrom = windowFor(first, state.date && state.date >= first ? state.date : first, last);
+  }
+  let data;
   try {
     if (!providers && !isVisit()) {
-      const data = await api(
+      const answer = await api(
         `/api/providers?service_id=${encodeURIComponent(appointment.service_id)}`,
       );
-      providers = data.providers || [];
+      providers = answer.providers || [];
     }
-    slots = await loadSlots(state.providerId || appointment.provider_id);
+    data = await loadSlots(state.providerId || appointment.provider_id, shownFrom);
   } catch (error) {
     const words = describeError(error, { phone: phone() });
     panel.append(
@@ -417,13 +452,6 @@ async function reschedulePanel(state) {
     panel.append(h("div", { class: "field" }, h("label", { for: "new-provider" }, "Provider"), select));
   }
 
-  const today = todayFrom(business.now);
-  const days = Array.from({ length: DAYS_SHOWN }, (_, i) => addDays(today, i));
-  const byDay = new Map(days.map((day) => [day, []]));
-  for (const slot of slots) byDay.get(clock.localDate(slot.start))?.push(slot);
-  let date = state.date;
-  if (!byDay.get(date)?.length) date = days.find((day) => byDay.get(day).length) || today;
-
   if (state.start) {
     const status = h("p", { class: "status-line", role: "status" });
     const confirm = h(
@@ -467,79 +495,35 @@ async function reschedulePanel(state) {
     return panel;
   }
 
-  if (!slots.length) {
-    panel.append(
-      messageBox(
-        "warning",
-        "No free times in the next two weeks",
-        isVisit() ? "Please call us and we will find a time for your visit." : "Try another provider, or call us.",
-        callUs(),
-      ),
-      h("div", { class: "actions" }, closeButton),
-    );
-    return panel;
-  }
-  panel.append(
-    h("h3", {}, "Date"),
-    h(
-      "ul",
-      { class: "dates", "aria-label": "Dates" },
-      days.map((day) => {
-        const labels = dayLabels(day);
-        const count = byDay.get(day).length;
-        return h(
-          "li",
-          {},
-          h(
-            "button",
-            {
-              type: "button",
-              class: "date-button",
-              "data-testid": "date",
-              "data-date": day,
-              "aria-pressed": String(day === date),
-              "aria-label": `${labels.long}${count ? `, ${count} free times` : ", no free times"}`,
-              disabled: count === 0,
-              onclick: () => {
-                setUi({ date: day, start: null });
-                render({ focusOn: `[data-date="${day}"]` });
-              },
-            },
-            h("span", { class: "dow" }, labels.dow),
-            h("span", { class: "day" }, labels.monthDay),
-            h("span", { class: "note" }, count ? `${count} free` : "Full"),
-          ),
-        );
-      }),
-    ),
-    h("h3", { id: "new-times-title" }, `Free times on ${dayLabels(date).long}`),
-    h(
-      "ul",
-      { class: "times", "aria-labelledby": "new-times-title" },
-      (byDay.get(date) || []).map((slot) =>
-        h(
-          "li",
-          {},
-          h(
-            "button",
-            {
-              type: "button",
-              class: "time-button",
-              "data-testid": "time",
-              "data-start": slot.start,
-              "aria-label": clock.timeWithZone(slot.start),
-              onclick: () => {
-                setUi({ date, start: slot.start, providerId });
-                render({ focusOn: "[data-testid=confirm-move]" });
-              },
-            },
-            clock.time(slot.start),
-          ),
-        ),
-      ),
-    ),
-    h("div", { class: "actions" }, closeButton),
-  );
+  const picker = slotPicker({
+    clock,
+    today: first,
+    lastDay: last,
+    windowStart: shownFrom,
+    days: data.days,
+    slots: data.slots,
+    nextAvailable: data.nextAvailable,
+    selectedDate: state.date,
+    selectedStart: null,
+    phone: phone(),
+    emptyText: isVisit()
+      ? "No free times for your whole visit on these dates, nor after them. Please call us and we will find a time."
+      : "No free times on these dates, nor after them. Try another provider, or call us.",
+    timeLabel: (slot) => clock.timeWithZone(slot.start),
+    onTime: (slot) => {
+      setUi({ date: clock.localDate(slot.start), start: slot.start, providerId, windowStart: shownFrom });
+      render({ focusOn: "[data-testid=confirm-move]" });
+    },
+    onDate: (day) => setUi({ date: day, start: null, windowStart: shownFrom }),
+    onWindow: (start, day) => {
+      setUi({ windowStart: start, date: day, start: null });
+      render({
+        focusOn: day ? `[data-testid=date][data-date="${day}"]` : "[data-testid=week-range]",
+      });
+    },
+    jumpHref: null, // the manage link's fragment holds the token: never a link of our own here
+  });
+  panel.append(picker.node, h("div", { class: "actions" }, closeButton));
   return panel;
 }
 
@@ -602,6 +586,7 @@ function fatal(title, text, retry) {
 }
 
 async function start() {
+  reportHeightWhenEmbedded();
   token = readToken();
   try {
     business = await api("/api/business");
@@ -610,6 +595,7 @@ async function start() {
     fatal(words.title, words.text, () => start());
     return;
   }
+  syncClock(business);
   clock = businessClock(business.timezone);
   document.getElementById("business-name").textContent = business.name;
   document
