@@ -130,7 +130,9 @@ def click_slot(page: Page, target: Locator, minutes: int) -> None:
 
 def drag_block(page: Page, block: Locator, target: Locator, minutes: int) -> None:
     """Drag a block with the mouse so its top lands at `minutes` in the target column."""
-    block.scroll_into_view_if_needed()
+    # In the middle of the window: the target time (often an hour or two below) stays on
+    # screen whatever sits above the calendar.
+    block.evaluate("node => node.scrollIntoView({block: 'center'})")
     start = block.bounding_box()
     assert start is not None
     grab_x, grab_y = start["x"] + min(12, start["width"] / 2), start["y"] + 6

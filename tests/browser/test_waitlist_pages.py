@@ -8,7 +8,15 @@ import time
 import httpx
 from booking_core import match_waitlist
 from booking_core.services.waitlist import claim_token
-from browser_helpers import BOTOX, PATEL, LiveServer, local_iso, shot, weekday_ahead
+from browser_helpers import (
+    BOTOX,
+    PATEL,
+    LiveServer,
+    local_iso,
+    shot,
+    sign_in_admin,
+    weekday_ahead,
+)
 from playwright.sync_api import Page, expect
 
 
@@ -63,6 +71,12 @@ def test_claim_an_offer_and_leave_the_waitlist(live_server: LiveServer, page: Pa
     page.get_by_test_id("claim").click()
     expect(page.get_by_text("Someone else booked this time first")).to_be_visible()
     expect(page.get_by_text("You are still on the waitlist")).to_be_visible()
+
+    # The calendar page counts this month's bookings from the waitlist.
+    sign_in_admin(page, live_server.url, f"?date={day}")
+    expect(page.get_by_test_id("waitlist-bookings")).to_contain_text(
+        "Bookings from the waitlist this month: 1"
+    )
 
     entry = first["entry"]
     page.goto(f"{live_server.url}/waitlist/{entry['id']}#token={first['manage_token']}")

@@ -41,8 +41,8 @@ const STATUS_LABELS = {
   no_show: "No-show",
 };
 const SNAP_MINUTES = 15; // the grid a drop or a click on an empty slot snaps to
-// How often a full reload runs anyway: the version marks bookings only, not closures, time off
-// or new rooms, so those show up within this many polls.
+// How often a full reload runs anyway, in polls: a safety net (the version covers bookings,
+// closures, time off, hours and rooms; a renamed service or provider does not change it).
 const FULL_RELOAD_EVERY = 12;
 // Blocked time: what each kind says on its shaded block.
 const BLOCKED_LABELS = {
@@ -261,6 +261,7 @@ function showCalendar() {
     h("div", { id: "calendar-notice" }),
     h("div", { id: "calendar-messages" }),
     callbacksSection(),
+    waitlistCount(),
     h("div", { id: "calendar-area" }, h("p", { class: "loading" }, "Loading the calendar…")),
   );
   focus(document.getElementById("calendar-title"));
@@ -542,6 +543,21 @@ const callbackState = {
   message: null, // a success or error box shown in the section
   drawnMessage: null,
 };
+
+/** "Bookings from the waitlist this month: N" (loaded once per opening of the calendar). */
+function waitlistCount() {
+  const line = h("p", { class: "refresh-status", "data-testid": "waitlist-bookings" });
+  api("/api/admin/waitlist", { headers: authHeaders() })
+    .then((answer) => {
+      const count = answer.booked_from_waitlist_this_month;
+      line.replaceChildren(
+        `Bookings from the waitlist this month: ${count} `,
+        h("a", { href: "?page=waitlist" }, "Waitlist"),
+      );
+    })
+    .catch(() => line.remove()); // the calendar works without it
+  return line;
+}
 
 function callbacksSection() {
   callbackState.lastJson = "";
