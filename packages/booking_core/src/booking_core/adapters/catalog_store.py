@@ -192,12 +192,20 @@ class CatalogStore:
         if values:
             self._execute(sa.update(_res).where(_res.c.id == resource_id).values(**values))
 
-    def resource_time_off(self, resource_id: int) -> list[ResourceTimeOff]:
-        query = (
-            sa.select(_res_off)
-            .where(_res_off.c.resource_id == resource_id)
-            .order_by(_res_off.c.start_at)
-        )
+    def resource_time_off(
+        self,
+        resource_id: int | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[ResourceTimeOff]:
+        """A resource's time off (None: every resource's), optionally overlapping [start, end)."""
+        query = sa.select(_res_off).order_by(_res_off.c.start_at)
+        if resource_id is not None:
+            query = query.where(_res_off.c.resource_id == resource_id)
+        if start is not None:
+            query = query.where(_res_off.c.end_at > start)
+        if end is not None:
+            query = query.where(_res_off.c.start_at < end)
         return [mappers.resource_time_off_from_row(row) for row in self._execute(query)]
 
     def add_resource_time_off(self, entry: ResourceTimeOff) -> ResourceTimeOff:

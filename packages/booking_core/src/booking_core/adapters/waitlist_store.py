@@ -141,14 +141,14 @@ class WaitlistStore:
         )
 
     def end_entries_booked(
-        self, client_id: int, services_key: str, day: date, now: datetime
+        self, client_id: int, service_ids: Sequence[int], day: date, now: datetime
     ) -> None:
         """A client booked a visit that local day: their active entries asking for exactly
         those services that day end (one statement, nothing read: the booking's pipeline does
         not wait for it)."""
         self.connection.execute(
             _END_BOOKED,
-            {"entry_client": client_id, "key": services_key, "day": day, "now": now},
+            {"entry_client": client_id, "key": services_key(service_ids), "day": day, "now": now},
         )
 
     def expire_entries(self, today: date, now: datetime) -> None:

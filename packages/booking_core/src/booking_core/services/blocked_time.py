@@ -42,13 +42,7 @@ def blocked_time(
         hours = tx.catalog.working_hours([p.id for p in providers])
         time_off = tx.catalog.time_off([p.id for p in providers], start, end)
         closures = tx.catalog.closures(start_date, last)
-        resources = tx.catalog.list_resources()
-        resource_off = [
-            entry
-            for r in resources
-            for entry in tx.catalog.resource_time_off(r.id)
-            if entry.end > start and entry.start < end
-        ]
+        resource_off = tx.catalog.resource_time_off(start=start, end=end)
     blocked = [BlockedTime("closure", *local_day_bounds(c.date, tz), c.reason) for c in closures]
     blocked += [
         BlockedTime("time_off", o.start, o.end, o.reason, provider_id=o.provider_id)

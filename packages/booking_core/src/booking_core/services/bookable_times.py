@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import zip_longest
+from zoneinfo import ZoneInfo
 
 from booking_core.domain.availability import days_between
 from booking_core.domain.model import PartRequest, Slot
@@ -50,7 +51,7 @@ def find_bookable_times(
     found = search_plans(
         uow, parts, start_date, end_date, earliest_time, latest_time, limit, count_bookings=True
     )
-    plans = _one_per_start(found)
+    plans = _one_per_start(found, uow.tz)
     if plans:
         chosen = _spread(plans, limit, uow)
         return BookableTimes([plan_slot(plan, uow.tz) for plan in chosen])
@@ -58,15 +59,14 @@ def find_bookable_times(
     return BookableTimes([], reason, _next_available(uow, parts, end_date))
 
 
-def _one_per_start(found: PlanSearch) -> list[Plan]:
+def _one_per_start(found: PlanSearch, tz: ZoneInfo) -> list[Plan]:
     """Per start time, the plan a booking naming no provider would take (``plan_rank``)."""
     by_start: dict[datetime, list[Plan]] = {}
     for plan in found.plans:
         by_start.setdefault(plan[0].start, []).append(plan)
-    tz = found.visit.parts[0].calendars[0].window.tz if found.visit else None
     chosen = []
     for start, plans in by_start.items():
-        day = start.astimezone(tz).date() if tz else start.date()
+        day = start.astimezone(tz).date()
         chosen.append(
             min(
                 plans,
@@ -137,7 +137,7 @@ def _next_available(uow: UnitOfWork, parts: Sequence[PartRequest], end_date: dat
         found = search_plans(
             uow, parts, first, first + timedelta(days=days - 1), count_bookings=True
         )
-        plans = _one_per_start(found)
+        plans = _one_per_start(found, uow.tz)
         if plans:
             return plan_slot(plans[0], uow.tz)
         if found.visit is None:  # past the horizon

@@ -228,8 +228,8 @@ def _settle_waitlist(
     """The client's waitlist entries for exactly this visit that day end; a claimed offer is
     marked and the history records where the booking came from."""
     day = appointment.start.astimezone(uow.tz).date()
-    key = ",".join(str(part.service_id) for part in appointment.parts)
-    tx.waitlist.end_entries_booked(appointment.client.id, key, day, now)
+    services = [part.service_id for part in appointment.parts]
+    tx.waitlist.end_entries_booked(appointment.client.id, services, day, now)
     if offer_id is not None:
         tx.waitlist.mark_claimed(offer_id, appointment.id)
         tx.bookings.add_event(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from booking_core.adapters.waitlist_store import services_key
 from booking_core.domain.model import EventKind, PartRequest, Slot, WaitlistEntry
 from booking_core.domain.timezones import local_day_bounds, parse_instant, wall_time_to_utc
 from booking_core.errors import (
@@ -123,7 +124,7 @@ def join_waitlist(
             {
                 "client_id": known.id,
                 "service_ids": list(service_ids),
-                "services_key": ",".join(str(s) for s in service_ids),
+                "services_key": services_key(service_ids),
                 "provider_id": provider_id,
                 "date_from": date_from,
                 "date_to": date_to,
@@ -185,10 +186,10 @@ def _check_wishes(
         problems["date_from"] = "in the past"
     if date_to > horizon:
         problems["date_to"] = f"after {horizon.isoformat()} (the booking horizon)"
-    if earliest_time and latest_time and latest_time < earliest_time:
-        problems["latest_time"] = "before earliest_time"
     if any(t is not None and t.tzinfo is not None for t in (earliest_time, latest_time)):
         problems["earliest_time"] = "a local time without offset"
+    elif earliest_time and latest_time and latest_time < earliest_time:
+        problems["latest_time"] = "before earliest_time"
     if problems:
         raise ValidationFailed(
             "The waitlist dates must lie between today and the booking horizon, in order.",
