@@ -41,6 +41,9 @@ class BookingSettings(BaseSettings):
     # max_connections (100 by default).
     db_max_connections: int = Field(default=80, ge=2)
     workers: int = Field(default=1, ge=1)
+    # How long a process may reuse an availability answer at most (0: never). It is reused only
+    # while no booking or schedule change has committed since (services/schedule_cache.py).
+    availability_cache_seconds: int = Field(default=30, ge=0, le=3600)
 
     # Entry-point settings (read by http_api / ai_tools, kept here so there is one settings object).
     rate_limit_per_minute: int = Field(default=30, ge=0)

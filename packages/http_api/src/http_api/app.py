@@ -30,6 +30,7 @@ from http_api import web
 from http_api.embedding import PublicApiCors, embed_origins
 from http_api.errors import install_error_handlers, normalize_openapi
 from http_api.guards import RequestGuard
+from http_api.rendered import RenderedAnswers
 from http_api.request_log import RequestLogMiddleware, configure_logging
 from http_api.routes import (
     admin,
@@ -98,6 +99,7 @@ def create_app(
     app.state.system = system
     app.state.settings = settings
     app.state.uow = uow
+    app.state.rendered = RenderedAnswers()
 
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)

@@ -9,6 +9,8 @@ from booking_core import BookingSettings, Unauthorized, UnitOfWork, count_reques
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
+from http_api.rendered import RenderedAnswers
+
 #: Documents the admin bearer token in OpenAPI; the check itself is ``is_admin`` below, which also
 #: refuses a malformed Authorization header instead of silently ignoring it.
 admin_bearer = HTTPBearer(
@@ -25,6 +27,11 @@ OPTIONAL_ADMIN: dict[str, Any] = {"security": [{}, {"AdminToken": []}]}
 def get_uow(request: Request) -> UnitOfWork:
     uow: UnitOfWork = request.app.state.uow
     return uow
+
+
+def get_rendered(request: Request) -> RenderedAnswers:
+    rendered: RenderedAnswers = request.app.state.rendered
+    return rendered
 
 
 def get_settings(request: Request) -> BookingSettings:
@@ -81,5 +88,6 @@ def public_write(request: Request, is_admin: Annotated[bool, Depends(caller_is_a
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 SettingsDep = Annotated[BookingSettings, Depends(get_settings)]
+RenderedDep = Annotated[RenderedAnswers, Depends(get_rendered)]
 AdminCaller = Annotated[bool, Depends(caller_is_admin)]
 PublicWriteCaller = Annotated[bool, Depends(public_write)]

@@ -246,6 +246,10 @@ def _marker_statement() -> Any:
 
 _MARKER = _marker_statement()
 
+_sv = t.schedule_versions
+# Every counter only grows and a new owner adds a row: (rows, sum) changes with any bump.
+_SCHEDULE_VERSION = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(_sv.c.version), 0))
+
 
 class CalendarStore:
     def __init__(self, connection: sa.Connection) -> None:
@@ -255,6 +259,12 @@ class CalendarStore:
         """Changes whenever anything a calendar shows changes (see ``_marker_statement``)."""
         row = self.connection.execute(_MARKER).one()
         return "-".join(str(value or 0) for value in row)
+
+    def schedule_version(self) -> tuple[int, int]:
+        """Changes whenever a committed transaction changed what availability reads (the
+        triggers of migration 0008 bump ``schedule_versions`` inside the writing transaction)."""
+        rows, total = self.connection.execute(_SCHEDULE_VERSION).one()
+        return int(rows), int(total)
 
     def service_offers(self, service_ids: Sequence[int]) -> dict[int, ServiceOffer]:
         """Each service (None: no such service) with who offers it and what it needs."""

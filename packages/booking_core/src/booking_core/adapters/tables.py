@@ -465,3 +465,13 @@ provider_feed_tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Availability answers a process keeps are current while these counters are unchanged. Triggers
+# (migration 0008) bump them in every transaction that changes what availability reads: per
+# owner of busy time ("provider:3", "room:1", "device:2") and per catalog table otherwise.
+schedule_versions = sa.Table(
+    "schedule_versions",
+    metadata,
+    sa.Column("key", sa.String(60), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from booking_core.domain.availability import days_between
 from booking_core.domain.model import PartRequest, Slot
 from booking_core.domain.visits import Plan, VisitCalendar, plan_slot
 from booking_core.errors import ValidationFailed
+from booking_core.services.schedule_cache import cached_answer
 from booking_core.services.scheduling import calendar_span, read_visit_calendar, visit_offers
 from booking_core.services.unit_of_work import UnitOfWork
 
@@ -90,7 +91,36 @@ def search_plans(
     limit: int | None = None,
     count_bookings: bool = False,
 ) -> PlanSearch:
+    """The free plans of the visit over the dates (``limit`` is only checked here: callers
+    cut the list), reused while current (``schedule_cache``)."""
     _check_range(start_date, end_date, earliest_time, latest_time, limit)
+    parts = tuple(parts)
+    return cached_answer(
+        uow,
+        ("plans", parts, start_date, end_date, earliest_time, latest_time, count_bookings),
+        lambda: _search_plans(
+            uow, parts, start_date, end_date, earliest_time, latest_time, count_bookings
+        ),
+        lambda found: bookable_until(uow, [plan[0].start for plan in found.plans[:1]]),
+    )
+
+
+def bookable_until(uow: UnitOfWork, starts: Sequence[datetime]) -> datetime | None:
+    """When the earliest of these starts comes inside the minimum notice (None: no starts)."""
+    if not starts:
+        return None
+    return min(starts) - timedelta(minutes=uow.settings.min_notice_minutes)
+
+
+def _search_plans(
+    uow: UnitOfWork,
+    parts: Sequence[PartRequest],
+    start_date: date,
+    end_date: date,
+    earliest_time: time | None,
+    latest_time: time | None,
+    count_bookings: bool,
+) -> PlanSearch:
     settings = uow.settings
     with uow.begin() as tx:
         now = uow.now()

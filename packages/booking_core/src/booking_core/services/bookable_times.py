@@ -13,7 +13,8 @@ from booking_core.domain.availability import days_between
 from booking_core.domain.model import PartRequest, Slot
 from booking_core.domain.timezones import local_day_bounds
 from booking_core.domain.visits import Plan, plan_rank, plan_slot
-from booking_core.services.availability import PlanSearch, search_plans
+from booking_core.services.availability import PlanSearch, bookable_until, search_plans
+from booking_core.services.schedule_cache import cached_answer
 from booking_core.services.unit_of_work import UnitOfWork
 
 #: How far past the window the next free time is looked for, in growing steps (days).
@@ -175,7 +176,22 @@ def availability_overview(
     closure, the provider's day off or time off, or nothing left before the notice or past the
     horizon), ``full`` (working time, no free slot) or ``open``."""
     ids = [service_id] if isinstance(service_id, int) else list(service_id)
-    parts = [PartRequest(sid, provider_id) for sid in ids]
+    parts = tuple(PartRequest(sid, provider_id) for sid in ids)
+    return cached_answer(
+        uow,
+        ("overview", parts, start_date, end_date),
+        lambda: _overview(uow, parts, start_date, end_date),
+        lambda overview: bookable_until(
+            uow,
+            [s.start for s in overview.slots[:1]]
+            + ([overview.next_available.start] if overview.next_available else []),
+        ),
+    )
+
+
+def _overview(
+    uow: UnitOfWork, parts: Sequence[PartRequest], start_date: date, end_date: date
+) -> AvailabilityOverview:
     found = search_plans(uow, parts, start_date, end_date)
     slots = [plan_slot(plan, uow.tz) for plan in found.plans]
     free: dict[date, int] = {}

@@ -53,6 +53,7 @@ from booking_core.errors import (
     ValidationFailed,
 )
 from booking_core.secret_key import server_secret
+from booking_core.services.schedule_cache import ScheduleCache
 from booking_core.settings import BookingSettings
 
 T = TypeVar("T")
@@ -107,6 +108,8 @@ class UnitOfWork:
         self.engine = engine or create_database_engine(settings.database_url)
         allow_pipelines(self.engine)
         self.clock = clock
+        # Availability answers this process keeps while they are current (one per process).
+        self.schedule_cache = ScheduleCache()
 
     @cached_property
     def secret(self) -> bytes:

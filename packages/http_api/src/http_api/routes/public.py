@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Annotated
 
 from booking_core import availability_overview, business_info, list_providers, list_services
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from http_api.deps import SettingsDep, UowDep
+from http_api.deps import RenderedDep, SettingsDep, UowDep
 from http_api.errors import INPUT_ERRORS, READ_ERRORS, error_responses
 from http_api.schemas import (
     MAX_LISTED_SERVICES,
@@ -107,6 +107,7 @@ def get_providers(
 )
 def get_availability(
     uow: UowDep,
+    rendered: RenderedDep,
     service_id: Annotated[
         list[Id],
         Query(
@@ -120,7 +121,7 @@ def get_availability(
     date: Annotated[LocalDate, Query(description="First local date, YYYY-MM-DD.")],
     days: Annotated[int, Query(ge=1, le=MAX_AVAILABILITY_DAYS)] = 1,
     provider_id: Annotated[Id | None, Query(description="Omit for every provider.")] = None,
-) -> AvailabilityOut:
+) -> Response:
     """Slots sorted by start then provider, times with the business offset. Without
     `provider_id`, every active provider who offers the service. For a visit, the starts at
     which the whole visit fits: `end` is the visit's, `provider_id` the first part's, and
@@ -134,9 +135,16 @@ def get_availability(
         end_date=date + timedelta(days=days - 1),
         provider_id=provider_id,
     )
-    return AvailabilityOut(
-        timezone=uow.settings.timezone,
-        slots=[slot_out(s) for s in overview.slots],
-        days=[DayOut(date=d.date, status=d.status, free=d.free) for d in overview.days],
-        next_available=slot_out(overview.next_available) if overview.next_available else None,
-    )
+
+    def render() -> bytes:
+        out = AvailabilityOut(
+            timezone=uow.settings.timezone,
+            slots=[slot_out(s) for s in overview.slots],
+            days=[DayOut(date=d.date, status=d.status, free=d.free) for d in overview.days],
+            next_available=slot_out(overview.next_available) if overview.next_available else None,
+        )
+        return out.model_dump_json(exclude_unset=True).encode()
+
+    # The same answer object (reused by booking_core while current) is rendered once.
+    key = ("availability", tuple(service_id), date, days, provider_id)
+    return Response(rendered.json(key, overview, render), media_type="application/json")

@@ -1,0 +1,221 @@
+"""The schedule cache (booking_core.services.schedule_cache), on SQLite and on PostgreSQL.
+
+A process reuses an availability answer only while the schedule version it was worked out at is
+unchanged and its time has not run out. These tests hold it to "never offers a slot the database
+already holds": every table availability reads bumps the version in the writing transaction, a
+booking made by another process (another unit of work, engine and cache) is seen at once, and an
+answer never outlives its first start's minimum notice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import booking_core as core
+import pytest
+import sqlalchemy as sa
+from booking_core import (
+    BookingSettings,
+    FixedClock,
+    Requester,
+    UnitOfWork,
+    availability_overview,
+    cancel_appointment,
+    create_appointment,
+    find_available_slots,
+    find_bookable_times,
+)
+from booking_core.adapters.database import create_database_engine
+
+CHICAGO = ZoneInfo("America/Chicago")
+CONSULT, BOTOX, LASER = 1, 2, 5
+PATEL = 1
+DAY = date(2026, 12, 2)  # a Wednesday
+
+
+def version(uow: UnitOfWork) -> tuple[int, int]:
+    with uow.begin() as tx:
+        return tx.calendar.schedule_version()
+
+
+@pytest.fixture
+def other_process(uow: UnitOfWork, clock: FixedClock):
+    """A second "worker": its own engine, unit of work and cache over the same database."""
+    engine = create_database_engine(uow.settings.database_url)
+    yield UnitOfWork(uow.settings, engine=engine, clock=clock)
+    engine.dispose()
+
+
+@pytest.fixture
+def uncached(uow: UnitOfWork, clock: FixedClock):
+    """The same database with the cache off: what a fresh computation answers."""
+    settings = BookingSettings(
+        **{**uow.settings.model_dump(), "availability_cache_seconds": 0}, _env_file=None
+    )
+    engine = create_database_engine(settings.database_url)
+    yield UnitOfWork(settings, engine=engine, clock=clock)
+    engine.dispose()
+
+
+def book(uow: UnitOfWork, start: datetime, service_id: int = CONSULT, provider_id=PATEL, n=0):
+    return create_appointment(
+        uow,
+        service_id=service_id,
+        provider_id=provider_id,
+        start=start,
+        client_name="Ann Lee",
+        client_phone=f"312-555-{100 + n:04d}",
+        requester=Requester.web(),
+    )
+
+
+def test_an_answer_is_reused_while_nothing_changed(uow):
+    first = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
+    again = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
+    assert again is first
+    assert first.slots
+
+
+def test_a_booking_by_another_process_is_seen_at_once(uow, other_process):
+    before = find_available_slots(uow, service_id=CONSULT, start_date=DAY, provider_id=PATEL)
+    taken = before[3]
+    book(other_process, taken.start)
+    after = find_available_slots(uow, service_id=CONSULT, start_date=DAY, provider_id=PATEL)
+    assert taken.start not in [s.start for s in after]
+    overview = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
+    assert (taken.start, PATEL) not in [(s.start, s.provider_id) for s in overview.slots]
+
+
+def test_a_cancellation_elsewhere_offers_the_time_again(uow, other_process):
+    start = find_available_slots(uow, service_id=CONSULT, start_date=DAY, provider_id=PATEL)[0]
+    booked = book(uow, start.start)
+    assert start.start not in [
+        s.start
+        for s in find_available_slots(uow, service_id=CONSULT, start_date=DAY, provider_id=PATEL)
+    ]
+    cancel_appointment(
+        other_process, appointment_id=booked.appointment.id, requester=Requester.admin()
+    )
+    again = find_available_slots(uow, service_id=CONSULT, start_date=DAY, provider_id=PATEL)
+    assert start.start in [s.start for s in again]
+
+
+def test_a_room_taken_by_another_providers_booking_is_seen(uow, other_process):
+    """The laser is one device shared by two providers: a booking of one takes the other's
+    slot at that time, through the device's own version key."""
+    slots = find_available_slots(uow, service_id=LASER, start_date=DAY)
+    providers = {s.provider_id for s in slots}
+    assert len(providers) == 2
+    taken = slots[0]
+    book(other_process, taken.start, service_id=LASER, provider_id=taken.provider_id)
+    after = find_available_slots(uow, service_id=LASER, start_date=DAY)
+    assert taken.start not in [s.start for s in after]
+
+
+def test_an_answer_ends_when_its_first_start_comes_inside_the_notice(uow, uncached, clock):
+    clock.now = datetime.combine(DAY, time(7, 0), tzinfo=CHICAGO)
+    first = find_available_slots(uow, service_id=CONSULT, start_date=DAY)
+    earliest = first[0].start
+    notice = timedelta(minutes=uow.settings.min_notice_minutes)
+    clock.now = (earliest - notice + timedelta(seconds=1)).astimezone(CHICAGO)
+    later = find_available_slots(uow, service_id=CONSULT, start_date=DAY)
+    assert earliest not in [s.start for s in later]
+    assert later == find_available_slots(uncached, service_id=CONSULT, start_date=DAY)
+
+
+def test_an_answer_is_not_kept_past_the_cap(uow, clock):
+    first = find_available_slots(uow, service_id=CONSULT, start_date=DAY + timedelta(days=7))
+    clock.advance(seconds=uow.settings.availability_cache_seconds + 1)
+    again = find_available_slots(uow, service_id=CONSULT, start_date=DAY + timedelta(days=7))
+    assert again == first
+    overview = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
+    clock.advance(seconds=uow.settings.availability_cache_seconds + 1)
+    assert (
+        availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY) is not overview
+    )
+
+
+def test_cached_answers_match_fresh_ones_through_a_day_of_changes(uow, other_process, uncached):
+    """Bookings, cancellations, time off and a closure, each made by "another process":
+    after each, every cached answer equals a fresh computation."""
+    days = (DAY, DAY + timedelta(days=1))
+
+    def answers(u: UnitOfWork):
+        return (
+            find_available_slots(u, service_id=BOTOX, start_date=days[0], end_date=days[1]),
+            availability_overview(u, service_id=[BOTOX, CONSULT], start_date=DAY, end_date=DAY),
+            find_bookable_times(u, service_id=CONSULT, start_date=DAY, limit=5),
+        )
+
+    booked = []
+    changes = [
+        lambda: booked.append(book(other_process, answers(uow)[0][0].start, BOTOX, None, 1)),
+        lambda: booked.append(book(other_process, answers(uow)[0][5].start, BOTOX, None, 2)),
+        lambda: cancel_appointment(
+            other_process, appointment_id=booked[0].appointment.id, requester=Requester.admin()
+        ),
+        lambda: core.add_time_off(
+            other_process,
+            PATEL,
+            datetime.combine(DAY, time(13), tzinfo=CHICAGO),
+            datetime.combine(DAY, time(15), tzinfo=CHICAGO),
+        ),
+        lambda: core.add_closure(other_process, days[1], "Staff training"),
+    ]
+    for change in changes:
+        answers(uow)  # warm
+        change()
+        assert answers(uow) == answers(uncached)
+
+
+WATCHED_CHANGES = {
+    "providers": "UPDATE providers SET name = name WHERE id = 1",
+    "services": "UPDATE services SET name = name WHERE id = 1",
+    "provider_services": "UPDATE provider_services SET service_id = service_id "
+    "WHERE provider_id = 1",
+    "working_hours": "UPDATE working_hours SET start_time = start_time WHERE provider_id = 1",
+    "resources": "UPDATE resources SET name = name WHERE id = 1",
+    "service_resources": "UPDATE service_resources SET group_no = group_no",
+}
+
+
+@pytest.mark.parametrize("table", sorted(WATCHED_CHANGES))
+def test_any_write_to_a_catalog_table_changes_the_version(uow, table):
+    """Even a write made outside booking_core (a hand-run statement): triggers, not code."""
+    before = version(uow)
+    with uow.engine.begin() as connection:
+        connection.execute(sa.text(WATCHED_CHANGES[table]))
+    assert version(uow) != before
+
+
+def test_time_off_closures_and_bookings_change_the_version(uow):
+    seen = {version(uow)}
+    start = datetime.combine(DAY, time(13), tzinfo=CHICAGO)
+    entry = core.add_time_off(uow, PATEL, start, start + timedelta(hours=1))
+    seen.add(version(uow))
+    core.delete_time_off(uow, entry.id)
+    seen.add(version(uow))
+    room = core.add_resource_time_off(uow, 1, start, start + timedelta(hours=1))
+    seen.add(version(uow))
+    core.delete_resource_time_off(uow, room.id)
+    seen.add(version(uow))
+    core.add_closure(uow, DAY + timedelta(days=2))
+    seen.add(version(uow))
+    booked = book(uow, datetime.combine(DAY, time(10), tzinfo=CHICAGO))
+    seen.add(version(uow))
+    with uow.engine.begin() as connection:  # a status change made by hand
+        connection.execute(
+            sa.text("UPDATE appointments SET status = 'no_show' WHERE id = :id"),
+            {"id": booked.appointment.id},
+        )
+    seen.add(version(uow))
+    assert len(seen) == 8  # the first and one per change
+
+
+def test_a_rolled_back_write_leaves_the_version(uow):
+    before = version(uow)
+    with uow.engine.connect() as connection, connection.begin() as transaction:
+        connection.execute(sa.text(WATCHED_CHANGES["providers"]))
+        transaction.rollback()
+    assert version(uow) == before
