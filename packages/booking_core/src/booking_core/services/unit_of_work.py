@@ -40,6 +40,7 @@ from booking_core.adapters.database import (
     allow_pipelines,
     create_database_engine,
     end_failed_transaction,
+    is_postgresql,
     run_in_pipeline,
 )
 from booking_core.adapters.outbox_store import OutboxStore
@@ -107,6 +108,7 @@ class UnitOfWork:
         self.settings = settings
         self.engine = engine or create_database_engine(settings.database_url)
         allow_pipelines(self.engine)
+        self._reads_autocommit = is_postgresql(self.engine)
         self.clock = clock
         # Availability answers this process keeps while they are current (one per process).
         self.schedule_cache = ScheduleCache()
@@ -139,6 +141,11 @@ class UnitOfWork:
             try:
                 if write:
                     connection = connection.execution_options(**{WRITE_OPTION: True})
+                elif self._reads_autocommit:
+                    # PostgreSQL, READ COMMITTED: every statement of a read sees its own
+                    # snapshot anyway, so a read needs no BEGIN and no ROLLBACK (two round
+                    # trips of the three a one-statement read would cost).
+                    connection = connection.execution_options(isolation_level="AUTOCOMMIT")
                 transaction = Transaction(connection)
                 try:
                     yield transaction
