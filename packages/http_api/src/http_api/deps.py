@@ -1,4 +1,8 @@
-"""``Depends`` providers: the unit of work, the settings, who is calling, and the rate limit."""
+"""``Depends`` providers: the unit of work, the settings, who is calling, and the rate limit.
+
+They are ``async def`` because they only read the request and the app's state: FastAPI runs a
+plain ``def`` dependency in the thread pool, a hop that costs more than the work (the rate limit's
+database count alone goes to a thread)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Annotated, Any
 from booking_core import BookingSettings, Unauthorized, UnitOfWork, count_request
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from http_api.rendered import RenderedAnswers
 
@@ -24,17 +29,17 @@ admin_bearer = HTTPBearer(
 OPTIONAL_ADMIN: dict[str, Any] = {"security": [{}, {"AdminToken": []}]}
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     uow: UnitOfWork = request.app.state.uow
     return uow
 
 
-def get_rendered(request: Request) -> RenderedAnswers:
+async def get_rendered(request: Request) -> RenderedAnswers:
     rendered: RenderedAnswers = request.app.state.rendered
     return rendered
 
 
-def get_settings(request: Request) -> BookingSettings:
+async def get_settings(request: Request) -> BookingSettings:
     settings: BookingSettings = request.app.state.settings
     return settings
 
@@ -56,18 +61,18 @@ def token_matches(given: str, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def caller_is_admin(request: Request) -> bool:
+async def caller_is_admin(request: Request) -> bool:
     """True with the right admin token, False with none; a wrong token is refused (401)."""
     token = _bearer(request)
     if token is None:
         return False
-    if not token_matches(token, get_settings(request).admin_token):
+    if not token_matches(token, request.app.state.settings.admin_token):
         raise Unauthorized("The admin token is missing or wrong.")
     return True
 
 
-def require_admin(request: Request) -> None:
-    if not caller_is_admin(request):
+async def require_admin(request: Request) -> None:
+    if not await caller_is_admin(request):
         raise Unauthorized("This needs the admin token: `Authorization: Bearer <token>`.")
 
 
@@ -77,12 +82,16 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def public_write(request: Request, is_admin: Annotated[bool, Depends(caller_is_admin)]) -> bool:
+async def public_write(
+    request: Request, is_admin: Annotated[bool, Depends(caller_is_admin)]
+) -> bool:
     """For public POSTs: resolves the caller and applies the per-IP limit to non-admin callers,
     counted in the database so that every worker process shares it."""
-    if not is_admin:
-        settings = get_settings(request)
-        count_request(get_uow(request), f"ip:{client_ip(request)}", settings.rate_limit_per_minute)
+    settings: BookingSettings = request.app.state.settings
+    if not is_admin and settings.rate_limit_per_minute > 0:
+        key = f"ip:{client_ip(request)}"
+        uow = request.app.state.uow
+        await run_in_threadpool(count_request, uow, key, settings.rate_limit_per_minute)
     return is_admin
 
 
