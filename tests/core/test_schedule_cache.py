@@ -219,3 +219,103 @@ def test_a_rolled_back_write_leaves_the_version(uow):
         connection.execute(sa.text(WATCHED_CHANGES["providers"]))
         transaction.rollback()
     assert version(uow) == before
+
+
+# --- a create whose start is taken is refused before any lock -----------------------------------
+@pytest.fixture
+def statements(uow):
+    """The statements ``uow`` sends, as they are sent."""
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement.strip().split()[0].upper() + " " + statement)
+
+    sa.event.listen(uow.engine, "before_cursor_execute", note)
+    yield sent
+    sa.event.remove(uow.engine, "before_cursor_execute", note)
+
+
+def writes(sent: list[str]) -> list[str]:
+    return [
+        s
+        for s in sent
+        if s.split()[0] in {"INSERT", "UPDATE", "DELETE"}
+        or "advisory" in s
+        or "BEGIN IMMEDIATE" in s
+    ]
+
+
+def refusal(call):
+    with pytest.raises(core.errors.SlotUnavailable) as caught:
+        call()
+    return caught.value.code, caught.value.message, caught.value.details
+
+
+def test_a_taken_start_is_refused_unlocked_as_the_booking_would(uow, uncached, statements):
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    book(uow, start)
+    refused_by_booking = refusal(lambda: book(uncached, start, n=5))
+    statements.clear()
+    refused_early = refusal(lambda: book(uow, start, n=5))
+    assert refused_early == refused_by_booking
+    assert refused_early[2]["alternatives"]
+    assert statements and not writes(statements)  # no lock taken, nothing written
+
+
+def test_a_visit_refused_early_names_its_taken_part(uow, uncached):
+    """Botox then a consultation with Patel, where Patel is booked at the consultation's time:
+    the early refusal names the same part as the booking's (``details.part``)."""
+    visit = [core.PartRequest(BOTOX, PATEL), core.PartRequest(CONSULT, PATEL)]
+    free = find_available_slots(uow, service_id=[BOTOX, CONSULT], start_date=DAY, provider_id=PATEL)
+    first = free[0]
+    book(uow, first.parts[1].start, provider_id=PATEL)
+
+    def ask(u):
+        return create_appointment(
+            u,
+            services=visit,
+            start=first.start,
+            client_name="Bo Park",
+            client_phone="312-555-0177",
+            requester=Requester.web(),
+        )
+
+    assert refusal(lambda: ask(uow)) == refusal(lambda: ask(uncached))
+    assert "part" in refusal(lambda: ask(uow))[2]
+
+
+def test_a_time_freed_elsewhere_is_booked_not_refused(uow, other_process):
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    first = book(other_process, start)
+    refusal(lambda: book(uow, start, n=7))  # refused early, from the cache
+    cancel_appointment(
+        other_process, appointment_id=first.appointment.id, requester=Requester.admin()
+    )
+    assert book(uow, start, n=7).appointment.start == start
+
+
+def test_the_booking_limit_is_said_before_a_taken_time(uow):
+    limit = uow.settings.max_future_bookings_per_phone
+    for n in range(limit):
+        book(uow, datetime.combine(DAY + timedelta(days=1), time(9 + n), tzinfo=CHICAGO), n=9)
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    book(uow, start)
+    find_available_slots(uow, service_id=CONSULT, start_date=DAY)  # the cache is warm
+    with pytest.raises(core.errors.BookingLimitReached):
+        book(uow, start, n=9)
+
+
+def test_a_retry_of_a_booked_key_replays_though_its_time_is_taken(uow):
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    kwargs = dict(
+        service_id=CONSULT,
+        provider_id=PATEL,
+        start=start,
+        client_name="Ann Lee",
+        client_phone="312-555-0100",
+        requester=Requester.web(),
+        idempotency_key="retry-1",
+    )
+    first = create_appointment(uow, **kwargs)
+    again = create_appointment(uow, **kwargs)
+    assert again.replayed and again.appointment.id == first.appointment.id

@@ -61,6 +61,7 @@ from booking_core.services.requester import (
     localized,
 )
 from booking_core.services.scheduling import check_parts
+from booking_core.services.taken_before_locking import may_refuse_early, taken_before_locking
 from booking_core.services.tokens import hash_secret, manage_token
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 from booking_core.services.waitlist import record_freed
@@ -132,8 +133,17 @@ def create_appointment(
             )
             return _book(uow, tx, reads, start_utc, clean, requester, request, waitlist_offer)
 
+        def taken() -> TakenSlot | None:
+            if not may_refuse_early(requester, idempotency_key, waitlist_offer):
+                return None
+            return taken_before_locking(uow, parts, start_utc, client.phone)
+
         result = _run_booking(
-            uow, work, request, lambda error: search_alternatives(uow, error, parts, start_utc)
+            uow,
+            work,
+            request,
+            lambda error: search_alternatives(uow, error, parts, start_utc),
+            taken,
         )
         _fill_log(log, result, uow.tz)
         return result
@@ -622,10 +632,15 @@ def _run_booking(
     work: Callable[[Transaction], BookingResult],
     request: IdempotentRequest,
     more_alternatives: Callable[[BookingError], None],
+    taken: Callable[[], TakenSlot | None] = lambda: None,
 ) -> BookingResult:
     """Run a create or a reschedule (pipelined). A failed retry of a key replays its first
-    result (see ``idempotency``); a slot_unavailable leaves with its nearest alternatives."""
+    result (see ``idempotency``); a slot_unavailable leaves with its nearest alternatives.
+    ``taken``: a start already known taken (``taken_before_locking``) is refused unlocked."""
     try:
+        known_taken = taken()
+        if known_taken is not None:
+            raise known_taken
         return uow.run(work, pipelined=True)
     except (TakenSlot, BookingError) as failure:
         # Not for a caller the appointment is not found for (a wrong manage token): a key

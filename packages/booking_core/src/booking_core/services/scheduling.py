@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -55,7 +55,7 @@ def check_ids(service_id: int, provider_id: int | None) -> None:
 
 
 def bookable_offerings(
-    tx: Transaction, offer: ServiceOffer, provider_id: int | None
+    find_provider: Callable[[int], Provider | None], offer: ServiceOffer, provider_id: int | None
 ) -> tuple[Service, list[tuple[Provider, int]]]:
     """The service and the active providers who offer it, each with their duration for it.
 
@@ -72,7 +72,7 @@ def bookable_offerings(
             raise ServiceNotOffered(f"No provider currently offers {service.name}.")
     else:
         candidates = [(p, minutes) for p, minutes in offered if p.id == provider_id]
-        provider = candidates[0][0] if candidates else tx.catalog.get_provider(provider_id)
+        provider = candidates[0][0] if candidates else find_provider(provider_id)
         if provider is None:
             raise NotFound("We could not find that provider.", resource="provider")
         if not provider.active:
@@ -145,7 +145,9 @@ def visit_offers(tx: Transaction, parts: Sequence[PartRequest]) -> VisitOffers:
     candidates = []
     for index, part in enumerate(parts):
         with part_of_visit(index, len(parts)):
-            _, offered = bookable_offerings(tx, offers[part.service_id], part.provider_id)
+            _, offered = bookable_offerings(
+                tx.catalog.get_provider, offers[part.service_id], part.provider_id
+            )
         candidates.append(tuple(provider for provider, _ in offered))
     return VisitOffers(tuple(parts), offers, tuple(candidates))
 
@@ -161,10 +163,28 @@ def read_visit_calendar(
     """The visit's calendars over local dates [first_day, last_day], in one statement, checked
     again against what that statement read of who offers each service and of the resources (a
     booking reads it under the providers' and resources' locks, which admin changes take)."""
+    data = read_calendars(tx, settings, visit, first_day, last_day)
+    return build_visit_calendar(settings, now, visit, data, tx.catalog.get_provider)
+
+
+def read_calendars(
+    tx: Transaction, settings: BookingSettings, visit: VisitOffers, first_day: date, last_day: date
+) -> CalendarData:
+    """What ``read_visit_calendar`` reads: the rows alone, which do not depend on the time."""
     span = calendar_span(settings, first_day, last_day)
-    data = tx.calendar.calendars(
+    return tx.calendar.calendars(
         sorted(visit.offers), sorted(visit.provider_ids), sorted(visit.resource_ids), span
     )
+
+
+def build_visit_calendar(
+    settings: BookingSettings,
+    now: datetime,
+    visit: VisitOffers,
+    data: CalendarData,
+    find_provider: Callable[[int], Provider | None],
+) -> VisitCalendar:
+    """The visit's calendars at ``now`` from rows read by ``read_calendars`` (left unchanged)."""
     window = booking_window(settings, now, [c.date for c in data.closures])
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
     for entry in data.hours:
@@ -173,7 +193,9 @@ def read_visit_calendar(
     for absence in data.time_off:
         time_off[absence.provider_id].append((absence.start, absence.end))
     resources = {
-        rid: ResourceCalendar(resource, data.resource_busy[rid], data.resource_off[rid])
+        rid: ResourceCalendar(
+            resource, data.resource_busy.get(rid, ()), data.resource_off.get(rid, ())
+        )
         for rid, resource in data.resources.items()
         if resource.active
     }
@@ -182,7 +204,7 @@ def read_visit_calendar(
         with part_of_visit(index, len(visit.parts)):
             offer = visit.offers[part.service_id]
             service, providers = bookable_offerings(
-                tx, _as_read(offer, candidates, data), part.provider_id
+                find_provider, _as_read(offer, candidates, data), part.provider_id
             )
             groups = _resource_groups(service, offer.groups, resources)
         calendars = tuple(

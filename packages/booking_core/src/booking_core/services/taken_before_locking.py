@@ -1,0 +1,83 @@
+"""Refusing a create whose start is already taken, before taking any lock.
+
+When many clients reach for the same times (a release of new openings, a promotion), most of
+them lose: each loser used to queue on the providers' locks, write its client row and read the
+calendars, only to roll back. A loser can be told from the schedule cache instead: the day's
+calendar rows, proven current by the schedule version (``schedule_cache``), built into the
+visit's calendar at the current time, and checked by the same predicate the booking uses
+(``VisitCalendar.plans``). When that predicate says the start is taken, the request is refused
+exactly as the booking would refuse it at that instant: ``slot_unavailable`` with the nearest
+free times.
+
+Only that refusal is taken from here. Anything else (a free start, another problem, a client
+at their booking limit, whose refusal comes first) goes to the booking, which decides under its
+locks. And only for the plain case: not for a retry with an idempotency key (it may replay its
+first result), a caller already verified (they hear about their own appointment first), a
+waitlist offer, or the front desk (which may book outside hours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from booking_core.adapters.calendar_store import CalendarData
+from booking_core.domain.model import PartRequest
+from booking_core.domain.visits import NoPlan
+from booking_core.errors import BookingError, SlotUnavailable
+from booking_core.services.alternatives import TakenSlot
+from booking_core.services.requester import Requester
+from booking_core.services.schedule_cache import cached_answer
+from booking_core.services.scheduling import (
+    VisitOffers,
+    build_visit_calendar,
+    read_calendars,
+    visit_offers,
+)
+from booking_core.services.unit_of_work import UnitOfWork
+
+
+def may_refuse_early(requester: Requester, idempotency_key: str | None, offer: int | None) -> bool:
+    return not (idempotency_key or offer is not None or requester.is_admin or requester.verified)
+
+
+def taken_before_locking(
+    uow: UnitOfWork, parts: Sequence[PartRequest], start: datetime, phone: str
+) -> TakenSlot | None:
+    """The refusal the booking would give now for a taken ``start``, or None (book it)."""
+    day = start.astimezone(uow.tz).date()
+    parts = tuple(parts)
+    try:
+        offers, data = cached_answer(
+            uow, ("calendars", parts, day), lambda: _read(uow, parts, day), lambda _rows: None
+        )
+        visit = build_visit_calendar(uow.settings, uow.now(), offers, data, lambda _id: None)
+        visit.plans(start, enforce_notice=True, enforce_hours=True)
+    except NoPlan as failure:
+        problem = failure.problem
+        if not isinstance(problem, SlotUnavailable) or _at_booking_limit(uow, phone):
+            return None
+        if len(visit.parts) > 1:
+            problem.details.setdefault("part", failure.part)
+        return TakenSlot(problem, visit, start)
+    except BookingError:
+        return None
+    return None
+
+
+def _read(
+    uow: UnitOfWork, parts: Sequence[PartRequest], day: date
+) -> tuple[VisitOffers, CalendarData]:
+    with uow.begin() as tx:
+        offers = visit_offers(tx, parts)
+        return offers, read_calendars(tx, uow.settings, offers, day, day)
+
+
+def _at_booking_limit(uow: UnitOfWork, phone: str) -> bool:
+    """The booking checks the limit before the time: at the limit, let it say so."""
+    limit = uow.settings.max_future_bookings_per_phone
+    if limit <= 0:
+        return False
+    with uow.begin() as tx:
+        _client, upcoming = tx.bookings.client_with_upcoming(phone, uow.now())
+    return len(upcoming) >= limit
