@@ -26,6 +26,7 @@ from booking_core import (
     find_available_slots,
     find_bookable_times,
 )
+from booking_core.adapters.calendar_store import ScheduleDependencies
 from booking_core.adapters.database import create_database_engine
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -34,9 +35,16 @@ PATEL = 1
 DAY = date(2026, 12, 2)  # a Wednesday
 
 
-def version(uow: UnitOfWork) -> tuple[int, int]:
+EVERYTHING = ScheduleDependencies(
+    frozenset({f"provider:{n}" for n in range(1, 5)} | {f"resource:{n}" for n in range(1, 5)}),
+    DAY - timedelta(days=3),
+    DAY + timedelta(days=3),
+)
+
+
+def version(uow: UnitOfWork, depends: ScheduleDependencies = EVERYTHING) -> tuple[int, int]:
     with uow.begin() as tx:
-        return tx.calendar.schedule_version()
+        return tx.calendar.schedule_version(depends)
 
 
 @pytest.fixture
@@ -73,8 +81,33 @@ def book(uow: UnitOfWork, start: datetime, service_id: int = CONSULT, provider_i
 def test_an_answer_is_reused_while_nothing_changed(uow):
     first = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
     again = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
-    assert again is first
-    assert first.slots
+    assert again.basis[0] is first.basis[0]
+    assert again == first and first.slots
+
+
+def test_a_booking_on_another_day_leaves_this_days_answer(uow, other_process):
+    first = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
+    later = DAY + timedelta(days=5)
+    book(other_process, find_available_slots(uow, service_id=CONSULT, start_date=later)[0].start)
+    again = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
+    assert again.basis[0] is first.basis[0]
+    book(other_process, first.slots[2].start, provider_id=first.slots[2].provider_id, n=1)
+    after = availability_overview(uow, service_id=CONSULT, start_date=DAY, end_date=DAY)
+    assert after.basis[0] is not first.basis[0]
+    assert first.slots[2] not in after.slots
+
+
+def test_busy_time_is_versioned_per_owner_and_utc_date(uow):
+    """The day's last slot: its provider's key for the UTC date of its start."""
+    last = find_available_slots(uow, service_id=CONSULT, start_date=DAY)[-1]
+    late = last.start
+    book(uow, late, provider_id=last.provider_id)
+    with uow.begin() as tx:
+        keys = {
+            row.key for row in tx.connection.execute(sa.text("SELECT key FROM schedule_versions"))
+        }
+    utc = late.astimezone(ZoneInfo("UTC")).date().isoformat()
+    assert f"provider:{last.provider_id}:{utc}" in keys
 
 
 def test_a_booking_by_another_process_is_seen_at_once(uow, other_process):

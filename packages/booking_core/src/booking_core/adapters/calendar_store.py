@@ -247,8 +247,24 @@ def _marker_statement() -> Any:
 _MARKER = _marker_statement()
 
 _sv = t.schedule_versions
-# Every counter only grows and a new owner adds a row: (rows, sum) changes with any bump.
-_SCHEDULE_VERSION = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(_sv.c.version), 0))
+
+
+@dataclass(frozen=True)
+class ScheduleDependencies:
+    """What an availability answer was worked out from: the catalog, and the busy time of these
+    owners ("provider:3", "resource:2") on the UTC dates [first, last]."""
+
+    owners: frozenset[str]
+    first: date
+    last: date
+
+
+def _dependency_filter(depends: ScheduleDependencies) -> Any:
+    ranges = [
+        _sv.c.key.between(f"{owner}:{depends.first.isoformat()}", f"{owner}:{depends.last}")
+        for owner in sorted(depends.owners)
+    ]
+    return sa.or_(_sv.c.key.in_(t.SCHEDULE_CATALOG_TABLES), *ranges)
 
 
 class CalendarStore:
@@ -260,10 +276,15 @@ class CalendarStore:
         row = self.connection.execute(_MARKER).one()
         return "-".join(str(value or 0) for value in row)
 
-    def schedule_version(self) -> tuple[int, int]:
-        """Changes whenever a committed transaction changed what availability reads (the
-        triggers of migration 0008 bump ``schedule_versions`` inside the writing transaction)."""
-        rows, total = self.connection.execute(_SCHEDULE_VERSION).one()
+    def schedule_version(self, depends: ScheduleDependencies) -> tuple[int, int]:
+        """Changes whenever a committed transaction changed something ``depends`` names (the
+        triggers of migration 0008 bump ``schedule_versions`` inside the writing transaction).
+        Every counter only grows and a first change adds a row: (rows, sum) changes with any
+        bump among them."""
+        statement = sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(_sv.c.version), 0)
+        ).where(_dependency_filter(depends))
+        rows, total = self.connection.execute(statement).one()
         return int(rows), int(total)
 
     def service_offers(self, service_ids: Sequence[int]) -> dict[int, ServiceOffer]:

@@ -466,12 +466,26 @@ provider_feed_tokens = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
-# Availability answers a process keeps are current while these counters are unchanged. Triggers
-# (migration 0008) bump them in every transaction that changes what availability reads: per
-# owner of busy time ("provider:3", "room:1", "device:2") and per catalog table otherwise.
+# Availability answers a process keeps are current while the counters they depend on are
+# unchanged. Triggers (migration 0008) bump them in every transaction that changes what
+# availability reads: per owner of busy time and UTC date ("provider:3:2026-12-04",
+# "resource:2:2026-12-04") and per catalog table otherwise (its name).
 schedule_versions = sa.Table(
     "schedule_versions",
     metadata,
     sa.Column("key", sa.String(60), primary_key=True),
     sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+#: The tables whose every change bumps their own key.
+SCHEDULE_CATALOG_TABLES = (
+    "providers",
+    "services",
+    "provider_services",
+    "working_hours",
+    "time_off",
+    "closures",
+    "resources",
+    "resource_time_off",
+    "service_resources",
 )

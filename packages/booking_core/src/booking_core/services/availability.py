@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
 
+from booking_core.adapters.calendar_store import ScheduleDependencies
 from booking_core.domain.availability import days_between
 from booking_core.domain.model import PartRequest, Slot
 from booking_core.domain.visits import Plan, VisitCalendar, plan_slot
 from booking_core.errors import ValidationFailed
 from booking_core.services.schedule_cache import cached_answer
-from booking_core.services.scheduling import calendar_span, read_visit_calendar, visit_offers
-from booking_core.services.unit_of_work import UnitOfWork
+from booking_core.services.scheduling import (
+    calendar_span,
+    read_visit_calendar,
+    schedule_dependencies,
+    visit_offers,
+)
+from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
 MAX_RANGE_DAYS = 92
 
@@ -66,7 +74,7 @@ def available_slots(
     found = search_plans(
         uow, parts, start_date, end_date or start_date, earliest_time, latest_time, limit
     )
-    return [plan_slot(plan, uow.tz) for plan in found.plans[:limit]]
+    return found.slots[:limit]
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,12 @@ class PlanSearch:
     first: date
     last: date
     bookings_per_day: dict[tuple[int, date], int]  # (provider, local date): only when asked
+    tz: ZoneInfo
+
+    @cached_property
+    def slots(self) -> list[Slot]:
+        """Every plan as a slot, made once per search (a kept search is asked again)."""
+        return [plan_slot(plan, self.tz) for plan in self.plans]
 
 
 def search_plans(
@@ -98,8 +112,8 @@ def search_plans(
     return cached_answer(
         uow,
         ("plans", parts, start_date, end_date, earliest_time, latest_time, count_bookings),
-        lambda: _search_plans(
-            uow, parts, start_date, end_date, earliest_time, latest_time, count_bookings
+        lambda tx: _search_plans(
+            uow, tx, parts, start_date, end_date, earliest_time, latest_time, count_bookings
         ),
         lambda found: bookable_until(uow, [plan[0].start for plan in found.plans[:1]]),
     )
@@ -114,37 +128,38 @@ def bookable_until(uow: UnitOfWork, starts: Sequence[datetime]) -> datetime | No
 
 def _search_plans(
     uow: UnitOfWork,
+    tx: Transaction,
     parts: Sequence[PartRequest],
     start_date: date,
     end_date: date,
     earliest_time: time | None,
     latest_time: time | None,
     count_bookings: bool,
-) -> PlanSearch:
+) -> tuple[PlanSearch, ScheduleDependencies]:
     settings = uow.settings
-    with uow.begin() as tx:
-        now = uow.now()
-        offers = visit_offers(tx, parts)
-        # Nothing before today or past the horizon can be offered: don't load it.
-        today = now.astimezone(settings.tz).date()
-        first = max(start_date, today)
-        last = min(end_date, today + timedelta(days=settings.horizon_days + 1))
-        if last < first:
-            return PlanSearch([], None, first, last, {})
-        visit = read_visit_calendar(tx, settings, now, offers, first, last)
-        per_day: dict[tuple[int, date], int] = {}
-        if count_bookings:
-            bounds = calendar_span(settings, first, last)
-            for provider_id, start in tx.bookings.booked_starts(
-                sorted(offers.provider_ids), bounds.start, bounds.end
-            ):
-                key = (provider_id, start.astimezone(settings.tz).date())
-                per_day[key] = per_day.get(key, 0) + 1
+    now = uow.now()
+    offers = visit_offers(tx, parts)
+    # Nothing before today or past the horizon can be offered: don't load it.
+    today = now.astimezone(settings.tz).date()
+    first = max(start_date, today)
+    last = min(end_date, today + timedelta(days=settings.horizon_days + 1))
+    span = calendar_span(settings, first, max(first, last))
+    if last < first:
+        return PlanSearch([], None, first, last, {}, uow.tz), schedule_dependencies(None, span)
+    visit = read_visit_calendar(tx, settings, now, offers, first, last)
+    per_day: dict[tuple[int, date], int] = {}
+    if count_bookings:
+        for provider_id, start in tx.bookings.booked_starts(
+            sorted(offers.provider_ids), span.start, span.end
+        ):
+            key = (provider_id, start.astimezone(settings.tz).date())
+            per_day[key] = per_day.get(key, 0) + 1
     plans = sorted(
         visit.free_plans(days_between(first, last), earliest_time, latest_time),
         key=lambda plan: (plan[0].start, plan[0].provider_id),
     )
-    return PlanSearch(plans, visit, first, last, per_day)
+    found = PlanSearch(plans, visit, first, last, per_day, uow.tz)
+    return found, schedule_dependencies(offers, span)
 
 
 def _check_range(

@@ -4,7 +4,7 @@ and when there are none, why, and the next free time after the window."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import zip_longest
 from zoneinfo import ZoneInfo
@@ -13,8 +13,7 @@ from booking_core.domain.availability import days_between
 from booking_core.domain.model import PartRequest, Slot
 from booking_core.domain.timezones import local_day_bounds
 from booking_core.domain.visits import Plan, plan_rank, plan_slot
-from booking_core.services.availability import PlanSearch, bookable_until, search_plans
-from booking_core.services.schedule_cache import cached_answer
+from booking_core.services.availability import PlanSearch, search_plans
 from booking_core.services.unit_of_work import UnitOfWork
 
 #: How far past the window the next free time is looked for, in growing steps (days).
@@ -133,18 +132,29 @@ def _why_empty(uow: UnitOfWork, found: PlanSearch, start_date: date, end_date: d
 
 def _next_available(uow: UnitOfWork, parts: Sequence[PartRequest], end_date: date) -> Slot | None:
     """The first free start after ``end_date`` (looking a week, a month, then three ahead)."""
+    found = _next_available_search(uow, parts, end_date)
+    if found is None or not found.plans:
+        return None
+    return plan_slot(_one_per_start(found, uow.tz)[0], uow.tz)
+
+
+def _next_available_search(
+    uow: UnitOfWork, parts: Sequence[PartRequest], end_date: date
+) -> PlanSearch | None:
+    """The first search after ``end_date`` with free plans (a week, a month, then three
+    months ahead); the last one looked at when none has; None past the horizon."""
     first = end_date + timedelta(days=1)
+    found = None
     for days in _NEXT_STEPS:
         found = search_plans(
             uow, parts, first, first + timedelta(days=days - 1), count_bookings=True
         )
-        plans = _one_per_start(found, uow.tz)
-        if plans:
-            return plan_slot(plans[0], uow.tz)
+        if found.plans:
+            return found
         if found.visit is None:  # past the horizon
             return None
         first += timedelta(days=days)
-    return None
+    return found
 
 
 @dataclass(frozen=True)
@@ -157,11 +167,13 @@ class DayStatus:
 @dataclass(frozen=True)
 class AvailabilityOverview:
     """What the booking page shows: the slots, each asked date's status, and when the asked
-    dates have no slot, the next free one after them."""
+    dates have no slot, the next free one after them. ``basis``: the searches it was made from
+    (the same kept objects while current: an overview made from the same basis is the same)."""
 
     slots: list[Slot]
     days: list[DayStatus]
     next_available: Slot | None = None
+    basis: tuple[object, ...] = field(default=(), compare=False, repr=False)
 
 
 def availability_overview(
@@ -176,24 +188,9 @@ def availability_overview(
     closure, the provider's day off or time off, or nothing left before the notice or past the
     horizon), ``full`` (working time, no free slot) or ``open``."""
     ids = [service_id] if isinstance(service_id, int) else list(service_id)
-    parts = tuple(PartRequest(sid, provider_id) for sid in ids)
-    return cached_answer(
-        uow,
-        ("overview", parts, start_date, end_date),
-        lambda: _overview(uow, parts, start_date, end_date),
-        lambda overview: bookable_until(
-            uow,
-            [s.start for s in overview.slots[:1]]
-            + ([overview.next_available.start] if overview.next_available else []),
-        ),
-    )
-
-
-def _overview(
-    uow: UnitOfWork, parts: Sequence[PartRequest], start_date: date, end_date: date
-) -> AvailabilityOverview:
+    parts = [PartRequest(sid, provider_id) for sid in ids]
     found = search_plans(uow, parts, start_date, end_date)
-    slots = [plan_slot(plan, uow.tz) for plan in found.plans]
+    slots = found.slots
     free: dict[date, int] = {}
     for slot in slots:
         free[slot.start.date()] = free.get(slot.start.date(), 0) + 1
@@ -201,8 +198,11 @@ def _overview(
         DayStatus(day, "open" if free.get(day) else _day_status(uow, found, day), free.get(day, 0))
         for day in days_between(start_date, end_date)
     ]
-    nxt = None if slots else _next_available(uow, parts, end_date)
-    return AvailabilityOverview(slots, days, nxt)
+    if slots:
+        return AvailabilityOverview(slots, days, None, (found,))
+    after = _next_available_search(uow, parts, end_date)
+    nxt = plan_slot(_one_per_start(after, uow.tz)[0], uow.tz) if after and after.plans else None
+    return AvailabilityOverview(slots, days, nxt, (found, after))
 
 
 def _day_status(uow: UnitOfWork, found: PlanSearch, day: date) -> str:

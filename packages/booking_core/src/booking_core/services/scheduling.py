@@ -6,9 +6,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from booking_core.adapters.calendar_store import CalendarData, CalendarSpan, ServiceOffer
+from booking_core.adapters.calendar_store import (
+    CalendarData,
+    CalendarSpan,
+    ScheduleDependencies,
+    ServiceOffer,
+)
 from booking_core.domain.availability import BookingWindow, ProviderCalendar
 from booking_core.domain.model import (
     MAX_ID,
@@ -94,6 +99,18 @@ def calendar_span(settings: BookingSettings, first_day: date, last_day: date) ->
         last=last,
         start=local_day_bounds(first, settings.tz)[0],
         end=local_day_bounds(last, settings.tz)[1],
+    )
+
+
+def schedule_dependencies(visit: VisitOffers | None, span: CalendarSpan) -> ScheduleDependencies:
+    """What calendars of ``visit`` read over ``span`` depend on (``schedule_cache``): the
+    catalog, and its providers' and resources' busy time on the span's UTC dates."""
+    owners: set[str] = set()
+    if visit is not None:
+        owners = {f"provider:{p}" for p in visit.provider_ids}
+        owners |= {f"resource:{r}" for r in visit.resource_ids}
+    return ScheduleDependencies(
+        frozenset(owners), span.start.astimezone(UTC).date(), span.end.astimezone(UTC).date()
     )
 
 

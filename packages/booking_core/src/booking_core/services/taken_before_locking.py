@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from booking_core.adapters.calendar_store import CalendarData
+from booking_core.adapters.calendar_store import CalendarData, ScheduleDependencies
 from booking_core.domain.model import PartRequest
 from booking_core.domain.visits import NoPlan
 from booking_core.errors import BookingError, SlotUnavailable
@@ -31,10 +31,12 @@ from booking_core.services.schedule_cache import cached_answer
 from booking_core.services.scheduling import (
     VisitOffers,
     build_visit_calendar,
+    calendar_span,
     read_calendars,
+    schedule_dependencies,
     visit_offers,
 )
-from booking_core.services.unit_of_work import UnitOfWork
+from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
 
 def may_refuse_early(requester: Requester, idempotency_key: str | None, offer: int | None) -> bool:
@@ -49,7 +51,7 @@ def taken_before_locking(
     parts = tuple(parts)
     try:
         offers, data = cached_answer(
-            uow, ("calendars", parts, day), lambda: _read(uow, parts, day), lambda _rows: None
+            uow, ("calendars", parts, day), lambda tx: _read(uow, tx, parts, day), lambda _: None
         )
         visit = build_visit_calendar(uow.settings, uow.now(), offers, data, lambda _id: None)
         visit.plans(start, enforce_notice=True, enforce_hours=True)
@@ -66,11 +68,12 @@ def taken_before_locking(
 
 
 def _read(
-    uow: UnitOfWork, parts: Sequence[PartRequest], day: date
-) -> tuple[VisitOffers, CalendarData]:
-    with uow.begin() as tx:
-        offers = visit_offers(tx, parts)
-        return offers, read_calendars(tx, uow.settings, offers, day, day)
+    uow: UnitOfWork, tx: Transaction, parts: Sequence[PartRequest], day: date
+) -> tuple[tuple[VisitOffers, CalendarData], ScheduleDependencies]:
+    """The rows ``lock_and_read`` reads for the day (they do not depend on the time)."""
+    offers = visit_offers(tx, parts)
+    rows = read_calendars(tx, uow.settings, offers, day, day)
+    return (offers, rows), schedule_dependencies(offers, calendar_span(uow.settings, day, day))
 
 
 def _at_booking_limit(uow: UnitOfWork, phone: str) -> bool:

@@ -127,10 +127,14 @@ class UnitOfWork:
         return self.clock()
 
     @contextmanager
-    def begin(self, write: bool = False, retryable: bool = False) -> Iterator[Transaction]:
+    def begin(
+        self, write: bool = False, retryable: bool = False, snapshot: bool = False
+    ) -> Iterator[Transaction]:
         """A transaction; its changes are undone on exit unless ``commit()`` was called.
 
         Transient failures surface as their final domain error unless ``retryable`` (``run``).
+        ``snapshot``: a read whose statements all see one snapshot (PostgreSQL: REPEATABLE
+        READ; a SQLite read transaction always does).
         """
         with _in_process_write_lock(self.engine) if write else nullcontext():
             try:
@@ -141,6 +145,8 @@ class UnitOfWork:
             try:
                 if write:
                     connection = connection.execution_options(**{WRITE_OPTION: True})
+                elif snapshot and self._reads_autocommit:
+                    connection = connection.execution_options(isolation_level="REPEATABLE READ")
                 elif self._reads_autocommit:
                     # PostgreSQL, READ COMMITTED: every statement of a read sees its own
                     # snapshot anyway, so a read needs no BEGIN and no ROLLBACK (two round

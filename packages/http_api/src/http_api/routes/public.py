@@ -145,6 +145,7 @@ def get_availability(
         )
         return out.model_dump_json(exclude_unset=True).encode()
 
-    # The same answer object (reused by booking_core while current) is rendered once.
+    # An overview made from the same kept searches (booking_core's, while current) is the same.
     key = ("availability", tuple(service_id), date, days, provider_id)
-    return Response(rendered.json(key, overview, render), media_type="application/json")
+    body = rendered.json(key, overview.basis, render) if overview.basis else render()
+    return Response(body, media_type="application/json")

@@ -1,6 +1,11 @@
-"""schedule versions: a counter per calendar owner and per catalog table, bumped by triggers in
-the writing transaction, so that every process can tell whether an availability answer it keeps
-is still current with one small read
+"""schedule versions: counters bumped by triggers in the writing transaction, so that every
+process can tell with one small read whether an availability answer it keeps is still current
+
+Keys: a catalog table's name for any change to it; for busy time, its owner and UTC date
+("provider:3:2026-12-04", "resource:2:2026-12-04"; a busy interval lasts at most 12 hours, so
+its start's and end's dates are all it touches), so that a booking only makes stale what
+covers that owner on that day, and bookings of different providers never wait on each other's
+counter (each owner's writers are already serialized by its lock).
 
 Revision ID: 0008
 Revises: 0007
@@ -17,7 +22,7 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-#: What availability reads besides the busy time: bumped under the table's name.
+#: What availability reads besides the busy time (as of this revision).
 CATALOG_TABLES = (
     "providers",
     "services",
@@ -29,17 +34,32 @@ CATALOG_TABLES = (
     "resource_time_off",
     "service_resources",
 )
-#: Busy time, bumped per owner ("provider:3", "room:1"), so that bookings of different providers
-#: never wait on each other's counter: each owner's writers are already serialized by its lock.
-OWNER_KEYS = {
-    "reservations": "{row}.resource_kind || ':' || {row}.resource_id",
-    "appointments": "'provider:' || {row}.provider_id",
-}
 
 _UPSERT = (
     "INSERT INTO schedule_versions (key, version) VALUES ({key}, 1) "
     "ON CONFLICT (key) DO UPDATE SET version = schedule_versions.version + 1"
 )
+
+
+def _owner_keys(row: str, engine: str) -> dict[str, list[str]]:
+    """Per table, the SQL of the keys a row of it touches (``row``: NEW or OLD)."""
+    if engine == "postgresql":
+        day = "to_char({row}.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    else:  # the stored UTC stamp, "YYYY-MM-DD HH:MM:SS.ffffff"
+        day = "substr({row}.{column}, 1, 10)"
+    owner = (
+        f"CASE WHEN {row}.resource_kind = 'provider' THEN 'provider:' ELSE 'resource:' END "
+        f"|| {row}.resource_id || ':' || "
+    )
+    return {
+        "reservations": [
+            owner + day.format(row=row, column="start_at"),
+            owner + day.format(row=row, column="end_at"),
+        ],
+        "appointments": [
+            f"'provider:' || {row}.provider_id || ':' || " + day.format(row=row, column="start_at")
+        ],
+    }
 
 
 def upgrade() -> None:
@@ -70,13 +90,15 @@ def _postgresql_triggers() -> None:
             f"AFTER INSERT OR UPDATE OR DELETE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION bump_table_schedule_version()"
         )
-    for table, key in OWNER_KEYS.items():
-        old, new = key.format(row="OLD"), key.format(row="NEW")
+    old, new = _owner_keys("OLD", "postgresql"), _owner_keys("NEW", "postgresql")
+    for table in old:
+        bump_old = " ".join(f"PERFORM bump_schedule_version({key});" for key in old[table])
+        bump_new = " ".join(f"PERFORM bump_schedule_version({key});" for key in new[table])
         op.execute(
             f"CREATE FUNCTION bump_{table}_schedule_version() RETURNS trigger "
             "LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF TG_OP <> 'INSERT' THEN PERFORM bump_schedule_version({old}); END IF; "
-            f"IF TG_OP <> 'DELETE' THEN PERFORM bump_schedule_version({new}); END IF; "
+            f"IF TG_OP <> 'INSERT' THEN {bump_old} END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {bump_new} END IF; "
             "RETURN NULL; END $$"
         )
         op.execute(
@@ -100,22 +122,26 @@ def _sqlite_trigger_keys() -> list[tuple[str, str, list[str]]]:
     keys = []
     for table in CATALOG_TABLES:
         keys += [(table, event, [f"'{table}'"]) for event in ("INSERT", "UPDATE", "DELETE")]
-    for table, key in OWNER_KEYS.items():
-        old, new = key.format(row="OLD"), key.format(row="NEW")
-        # An update may move the row to another owner: both owners change.
-        keys += [(table, "INSERT", [new]), (table, "DELETE", [old]), (table, "UPDATE", [old, new])]
+    old, new = _owner_keys("OLD", "sqlite"), _owner_keys("NEW", "sqlite")
+    for table in old:
+        # An update may move the row to another owner or day: both change.
+        keys += [
+            (table, "INSERT", new[table]),
+            (table, "DELETE", old[table]),
+            (table, "UPDATE", old[table] + new[table]),
+        ]
     return keys
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table in (*CATALOG_TABLES, *OWNER_KEYS):
+        for table in (*CATALOG_TABLES, "reservations", "appointments"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_schedule_version ON {table}")
-        for table in OWNER_KEYS:
+        for table in ("reservations", "appointments"):
             op.execute(f"DROP FUNCTION IF EXISTS bump_{table}_schedule_version()")
         op.execute("DROP FUNCTION IF EXISTS bump_table_schedule_version()")
         op.execute("DROP FUNCTION IF EXISTS bump_schedule_version(text)")
     else:
-        for table, event, _key in _sqlite_trigger_keys():
+        for table, event, _keys in _sqlite_trigger_keys():
             op.execute(f"DROP TRIGGER IF EXISTS {table}_schedule_version_{event.lower()}")
     op.drop_table("schedule_versions")
