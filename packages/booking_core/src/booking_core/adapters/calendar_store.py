@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time
 from typing import Any
 
@@ -246,8 +247,6 @@ def _marker_statement() -> Any:
 
 _MARKER = _marker_statement()
 
-_sv = t.schedule_versions
-
 
 @dataclass(frozen=True)
 class ScheduleDependencies:
@@ -258,13 +257,21 @@ class ScheduleDependencies:
     first: date
     last: date
 
-
-def _dependency_filter(depends: ScheduleDependencies) -> Any:
-    ranges = [
-        _sv.c.key.between(f"{owner}:{depends.first.isoformat()}", f"{owner}:{depends.last}")
-        for owner in sorted(depends.owners)
-    ]
-    return sa.or_(_sv.c.key.in_(t.SCHEDULE_CATALOG_TABLES), *ranges)
+    @cached_property
+    def version_query(self) -> tuple[Any, dict[str, str]]:
+        """The statement and parameters of ``CalendarStore.schedule_version``: plain SQL, made
+        once per answer kept (it is run on every reuse)."""
+        params = {f"c{n}": name for n, name in enumerate(t.SCHEDULE_CATALOG_TABLES)}
+        where = [f"key IN ({', '.join(':' + name for name in params)})"]
+        for n, owner in enumerate(sorted(self.owners)):
+            params[f"lo{n}"] = f"{owner}:{self.first.isoformat()}"
+            params[f"hi{n}"] = f"{owner}:{self.last.isoformat()}"
+            where.append(f"key BETWEEN :lo{n} AND :hi{n}")
+        statement = sa.text(
+            "SELECT count(*), coalesce(sum(version), 0) FROM schedule_versions WHERE "
+            + " OR ".join(where)
+        )
+        return statement, params
 
 
 class CalendarStore:
@@ -281,10 +288,8 @@ class CalendarStore:
         triggers of migration 0008 bump ``schedule_versions`` inside the writing transaction).
         Every counter only grows and a first change adds a row: (rows, sum) changes with any
         bump among them."""
-        statement = sa.select(
-            sa.func.count(), sa.func.coalesce(sa.func.sum(_sv.c.version), 0)
-        ).where(_dependency_filter(depends))
-        rows, total = self.connection.execute(statement).one()
+        statement, params = depends.version_query
+        rows, total = self.connection.execute(statement, params).one()
         return int(rows), int(total)
 
     def service_offers(self, service_ids: Sequence[int]) -> dict[int, ServiceOffer]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking_core.adapters.calendar_store import ScheduleDependencies
@@ -88,6 +89,8 @@ class PlanSearch:
     last: date
     bookings_per_day: dict[tuple[int, date], int]  # (provider, local date): only when asked
     tz: ZoneInfo
+    #: What callers make of a kept search, made once (``availability_overview``).
+    made: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def slots(self) -> list[Slot]:

@@ -190,6 +190,23 @@ def availability_overview(
     ids = [service_id] if isinstance(service_id, int) else list(service_id)
     parts = [PartRequest(sid, provider_id) for sid in ids]
     found = search_plans(uow, parts, start_date, end_date)
+    if found.slots:  # made once per kept search
+        key = ("overview", start_date, end_date)
+        made = found.made.get(key)
+        if made is None:
+            made = found.made[key] = _overview(uow, parts, found, start_date, end_date)
+        overview: AvailabilityOverview = made
+        return overview
+    return _overview(uow, parts, found, start_date, end_date)
+
+
+def _overview(
+    uow: UnitOfWork,
+    parts: Sequence[PartRequest],
+    found: PlanSearch,
+    start_date: date,
+    end_date: date,
+) -> AvailabilityOverview:
     slots = found.slots
     free: dict[date, int] = {}
     for slot in slots:
