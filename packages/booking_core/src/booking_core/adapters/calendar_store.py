@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
