@@ -352,3 +352,44 @@ def test_a_retry_of_a_booked_key_replays_though_its_time_is_taken(uow):
     first = create_appointment(uow, **kwargs)
     again = create_appointment(uow, **kwargs)
     assert again.replayed and again.appointment.id == first.appointment.id
+
+
+def _locked_reads(uow, start, kept):
+    from booking_core.services.booking_reads import lock_and_read
+    from booking_core.services.idempotency import idempotent_request
+
+    with uow.begin(write=True) as tx:
+        return lock_and_read(
+            uow,
+            tx,
+            phone="+13125550100",
+            request=idempotent_request("create", None),
+            parts=[core.PartRequest(CONSULT, PATEL)],
+            day=start.astimezone(CHICAGO).date(),
+            kept=kept,
+        )
+
+
+def test_rows_read_before_the_locks_are_used_under_them_when_unchanged(uow, statements):
+    from booking_core.services.read_before_locking import read_before_locking
+
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    early = read_before_locking(uow, [core.PartRequest(CONSULT, PATEL)], start, "+13125550100")
+    assert early.taken is None and early.rows is not None
+    statements.clear()
+    reads = _locked_reads(uow, start, early.rows)
+    assert not [s for s in statements if "UNION ALL" in s]  # no second calendar read
+    assert reads.visit.plans(start, enforce_notice=True, enforce_hours=True)
+
+
+def test_rows_read_before_the_locks_are_read_again_when_changed(uow, other_process):
+    from booking_core.domain.visits import NoPlan
+    from booking_core.services.read_before_locking import read_before_locking
+
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    early = read_before_locking(uow, [core.PartRequest(CONSULT, PATEL)], start, "+13125550100")
+    book(other_process, start, n=3)  # between the early read and the locks
+    reads = _locked_reads(uow, start, early.rows)
+    with pytest.raises(NoPlan) as caught:
+        reads.visit.plans(start, enforce_notice=True, enforce_hours=True)
+    assert isinstance(caught.value.problem, core.errors.SlotUnavailable)

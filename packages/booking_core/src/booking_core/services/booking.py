@@ -52,6 +52,11 @@ from booking_core.services.idempotency import (
     remember_result,
     replayed_result,
 )
+from booking_core.services.read_before_locking import (
+    EarlyRead,
+    may_read_early,
+    read_before_locking,
+)
 from booking_core.services.requester import (
     Requester,
     authorize,
@@ -61,7 +66,6 @@ from booking_core.services.requester import (
     localized,
 )
 from booking_core.services.scheduling import check_parts
-from booking_core.services.taken_before_locking import may_refuse_early, taken_before_locking
 from booking_core.services.tokens import hash_secret, manage_token
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 from booking_core.services.waitlist import record_freed
@@ -121,6 +125,12 @@ def create_appointment(
             source=requester.source.value,
         )
 
+        early = (
+            read_before_locking(uow, parts, start_utc, client.phone)
+            if may_read_early(requester, idempotency_key, waitlist_offer)
+            else EarlyRead()
+        )
+
         def work(tx: Transaction) -> BookingResult:
             reads = lock_and_read(
                 uow,
@@ -130,20 +140,16 @@ def create_appointment(
                 parts=parts,
                 day=start_utc.astimezone(uow.tz).date(),
                 save_client=client,
+                kept=early.rows,
             )
             return _book(uow, tx, reads, start_utc, clean, requester, request, waitlist_offer)
-
-        def taken() -> TakenSlot | None:
-            if not may_refuse_early(requester, idempotency_key, waitlist_offer):
-                return None
-            return taken_before_locking(uow, parts, start_utc, client.phone)
 
         result = _run_booking(
             uow,
             work,
             request,
             lambda error: search_alternatives(uow, error, parts, start_utc),
-            taken,
+            early.taken,
         )
         _fill_log(log, result, uow.tz)
         return result
@@ -632,15 +638,14 @@ def _run_booking(
     work: Callable[[Transaction], BookingResult],
     request: IdempotentRequest,
     more_alternatives: Callable[[BookingError], None],
-    taken: Callable[[], TakenSlot | None] = lambda: None,
+    taken: TakenSlot | None = None,
 ) -> BookingResult:
     """Run a create or a reschedule (pipelined). A failed retry of a key replays its first
     result (see ``idempotency``); a slot_unavailable leaves with its nearest alternatives.
-    ``taken``: a start already known taken (``taken_before_locking``) is refused unlocked."""
+    ``taken``: a start already known taken (``read_before_locking``) is refused unlocked."""
     try:
-        known_taken = taken()
-        if known_taken is not None:
-            raise known_taken
+        if taken is not None:
+            raise taken
         return uow.run(work, pipelined=True)
     except (TakenSlot, BookingError) as failure:
         # Not for a caller the appointment is not found for (a wrong manage token): a key

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from booking_core.adapters.calendar_store import ScheduleDependencies
 
@@ -75,6 +75,16 @@ class ScheduleCache:
             self._entries.clear()
 
 
+@dataclass(frozen=True)
+class Kept(Generic[T]):
+    """An answer with what it depends on and their version when it was read (None: the cache is
+    off, nothing was read to compare with)."""
+
+    value: T
+    depends: ScheduleDependencies
+    version: tuple[int, int] | None
+
+
 def cached_answer(
     uow: UnitOfWork,
     key: Hashable,
@@ -88,17 +98,27 @@ def cached_answer(
     The very same object is handed back while current, so callers may keep what they derive
     from it (the HTTP layer keeps its JSON) keyed by its identity.
     """
+    return kept_answer(uow, key, work_out, good_until).value
+
+
+def kept_answer(
+    uow: UnitOfWork,
+    key: Hashable,
+    work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
+    good_until: Callable[[T], datetime | None],
+) -> Kept[T]:
+    """``cached_answer`` with what the answer depends on and their version."""
     seconds = uow.settings.availability_cache_seconds
     if seconds <= 0:
         with uow.begin() as tx:
-            return work_out(tx)[0]
+            answer, depends = work_out(tx)
+        return Kept(answer, depends, None)
     now = uow.now()
     entry = uow.schedule_cache.get(key, now)
     if entry is not None:
         with uow.begin() as tx:
             if tx.calendar.schedule_version(entry.depends) == entry.version:
-                answer: T = entry.value
-                return answer
+                return Kept(entry.value, entry.depends, entry.version)
     with uow.begin(snapshot=True) as tx:
         answer, depends = work_out(tx)
         version = tx.calendar.schedule_version(depends)  # the same snapshot as the answer
@@ -107,4 +127,4 @@ def cached_answer(
     if limit is not None:
         expires = min(expires, limit)
     uow.schedule_cache.put(key, _Entry(depends, version, expires, answer))
-    return answer
+    return Kept(answer, depends, version)

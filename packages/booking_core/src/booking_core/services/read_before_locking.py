@@ -1,4 +1,5 @@
-"""Refusing a create whose start is already taken, before taking any lock.
+"""Reading a create's calendar before taking any lock, and refusing it there when its start is
+already taken.
 
 When many clients reach for the same times (a release of new openings, a promotion), most of
 them lose: each loser used to queue on the providers' locks, write its client row and read the
@@ -11,7 +12,10 @@ free times.
 
 Only that refusal is taken from here. Anything else (a free start, another problem, a client
 at their booking limit, whose refusal comes first) goes to the booking, which decides under its
-locks. And only for the plain case: not for a retry with an idempotency key (it may replay its
+locks, with the rows read here: it checks their version under the locks and reads them again
+only if something changed in between (the exclusion constraint still guards the insert).
+
+All this only in the plain case: not for a retry with an idempotency key (it may replay its
 first result), a caller already verified (they hear about their own appointment first), a
 waitlist offer, or the front desk (which may book outside hours).
 """
@@ -19,6 +23,7 @@ waitlist offer, or the front desk (which may book outside hours).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from booking_core.adapters.calendar_store import CalendarData, ScheduleDependencies
@@ -27,7 +32,7 @@ from booking_core.domain.visits import NoPlan
 from booking_core.errors import BookingError, SlotUnavailable
 from booking_core.services.alternatives import TakenSlot
 from booking_core.services.requester import Requester
-from booking_core.services.schedule_cache import cached_answer
+from booking_core.services.schedule_cache import Kept, kept_answer
 from booking_core.services.scheduling import (
     VisitOffers,
     build_visit_calendar,
@@ -39,32 +44,43 @@ from booking_core.services.scheduling import (
 from booking_core.services.unit_of_work import Transaction, UnitOfWork
 
 
-def may_refuse_early(requester: Requester, idempotency_key: str | None, offer: int | None) -> bool:
+def may_read_early(requester: Requester, idempotency_key: str | None, offer: int | None) -> bool:
     return not (idempotency_key or offer is not None or requester.is_admin or requester.verified)
 
 
-def taken_before_locking(
+@dataclass(frozen=True)
+class EarlyRead:
+    """What a create learned before its locks: the start is taken (``taken``: refuse it), or
+    the day's calendar rows with their version (``rows``: the booking reuses them under its
+    locks when the version is unchanged there, instead of reading them again)."""
+
+    taken: TakenSlot | None = None
+    rows: Kept[tuple[VisitOffers, CalendarData]] | None = None
+
+
+def read_before_locking(
     uow: UnitOfWork, parts: Sequence[PartRequest], start: datetime, phone: str
-) -> TakenSlot | None:
-    """The refusal the booking would give now for a taken ``start``, or None (book it)."""
+) -> EarlyRead:
+    """The refusal the booking would give now for a taken ``start``, or the rows it reads."""
     day = start.astimezone(uow.tz).date()
     parts = tuple(parts)
     try:
-        offers, data = cached_answer(
+        rows = kept_answer(
             uow, ("calendars", parts, day), lambda tx: _read(uow, tx, parts, day), lambda _: None
         )
+        offers, data = rows.value
         visit = build_visit_calendar(uow.settings, uow.now(), offers, data, lambda _id: None)
         visit.plans(start, enforce_notice=True, enforce_hours=True)
     except NoPlan as failure:
         problem = failure.problem
         if not isinstance(problem, SlotUnavailable) or _at_booking_limit(uow, phone):
-            return None
+            return EarlyRead(rows=rows)
         if len(visit.parts) > 1:
             problem.details.setdefault("part", failure.part)
-        return TakenSlot(problem, visit, start)
+        return EarlyRead(taken=TakenSlot(problem, visit, start))
     except BookingError:
-        return None
-    return None
+        return EarlyRead()
+    return EarlyRead(rows=rows)
 
 
 def _read(
