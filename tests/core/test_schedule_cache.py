@@ -374,7 +374,10 @@ def test_rows_read_before_the_locks_are_used_under_them_when_unchanged(uow, stat
     from booking_core.services.read_before_locking import read_before_locking
 
     start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
-    early = read_before_locking(uow, [core.PartRequest(CONSULT, PATEL)], start, "+13125550100")
+    parts = [core.PartRequest(CONSULT, PATEL)]
+    first = read_before_locking(uow, parts, start, "+13125550100")
+    assert first.rows is None and first.taken is None  # a first question reads nothing early
+    early = read_before_locking(uow, parts, start, "+13125550100")  # asked again: read
     assert early.taken is None and early.rows is not None
     statements.clear()
     reads = _locked_reads(uow, start, early.rows)
@@ -387,7 +390,10 @@ def test_rows_read_before_the_locks_are_read_again_when_changed(uow, other_proce
     from booking_core.services.read_before_locking import read_before_locking
 
     start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
-    early = read_before_locking(uow, [core.PartRequest(CONSULT, PATEL)], start, "+13125550100")
+    parts = [core.PartRequest(CONSULT, PATEL)]
+    read_before_locking(uow, parts, start, "+13125550100")
+    early = read_before_locking(uow, parts, start, "+13125550100")
+    assert early.rows is not None
     book(other_process, start, n=3)  # between the early read and the locks
     reads = _locked_reads(uow, start, early.rows)
     with pytest.raises(NoPlan) as caught:

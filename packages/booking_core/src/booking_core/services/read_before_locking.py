@@ -32,7 +32,7 @@ from booking_core.domain.visits import NoPlan
 from booking_core.errors import BookingError, SlotUnavailable
 from booking_core.services.alternatives import TakenSlot
 from booking_core.services.requester import Requester
-from booking_core.services.schedule_cache import Kept, kept_answer
+from booking_core.services.schedule_cache import Kept, asked_again
 from booking_core.services.scheduling import (
     VisitOffers,
     build_visit_calendar,
@@ -65,9 +65,11 @@ def read_before_locking(
     day = start.astimezone(uow.tz).date()
     parts = tuple(parts)
     try:
-        rows = kept_answer(
-            uow, ("calendars", parts, day), lambda tx: _read(uow, tx, parts, day), lambda _: None
-        )
+        # Only for a time asked for before (many clients reaching for the same day): a first
+        # question goes straight to the booking, which reads under its locks anyway.
+        rows = asked_again(uow, ("calendars", parts, day), lambda tx: _read(uow, tx, parts, day))
+        if rows is None:
+            return EarlyRead()
         offers, data = rows.value
         visit = build_visit_calendar(uow.settings, uow.now(), offers, data, lambda _id: None)
         visit.plans(start, enforce_notice=True, enforce_hours=True)

@@ -108,6 +108,33 @@ def kept_answer(
     good_until: Callable[[T], datetime | None],
 ) -> Kept[T]:
     """``cached_answer`` with what the answer depends on and their version."""
+    kept = _kept_answer(uow, key, work_out, good_until, first_time=True)
+    assert kept is not None
+    return kept
+
+
+def asked_again(
+    uow: UnitOfWork,
+    key: Hashable,
+    work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
+) -> Kept[T] | None:
+    """``kept_answer`` for a question asked before within ``availability_cache_seconds`` (a
+    time many clients reach for); None the first time (noted), or with the cache off."""
+    if uow.settings.availability_cache_seconds <= 0:
+        return None
+    return _kept_answer(uow, key, work_out, lambda _: None, first_time=False)
+
+
+_ASKED = object()  # an entry that only notes a question was asked
+
+
+def _kept_answer(
+    uow: UnitOfWork,
+    key: Hashable,
+    work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
+    good_until: Callable[[T], datetime | None],
+    first_time: bool,
+) -> Kept[T] | None:
     seconds = uow.settings.availability_cache_seconds
     if seconds <= 0:
         with uow.begin() as tx:
@@ -115,7 +142,12 @@ def kept_answer(
         return Kept(answer, depends, None)
     now = uow.now()
     entry = uow.schedule_cache.get(key, now)
-    if entry is not None:
+    if entry is None and not first_time:
+        nothing = ScheduleDependencies(frozenset(), now.date(), now.date())
+        expires = now + timedelta(seconds=seconds)
+        uow.schedule_cache.put(key, _Entry(nothing, (0, 0), expires, _ASKED))
+        return None
+    if entry is not None and entry.value is not _ASKED:
         with uow.begin() as tx:
             if tx.calendar.schedule_version(entry.depends) == entry.version:
                 return Kept(entry.value, entry.depends, entry.version)
