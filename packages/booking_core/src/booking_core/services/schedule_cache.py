@@ -2,7 +2,9 @@
 
 Working out free times reads a week of calendars and walks every start on the grid; answering
 the same question again (the booking page, the receptionist, a burst of clients reaching for the
-same week) should cost one small read instead. An answer is reused only while:
+same week) should cost one small read instead. A question not asked lately is worked out
+plainly (most are asked once); asked again within ``availability_cache_seconds``, its answer is
+kept, and reused only while:
 
 - the schedule versions it depends on are the ones read with it, in the same snapshot (the
   catalog, and its providers' and rooms' busy time on its dates: ``ScheduleDependencies``).
@@ -107,7 +109,8 @@ def kept_answer(
     work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
     good_until: Callable[[T], datetime | None],
 ) -> Kept[T]:
-    """``cached_answer`` with what the answer depends on and their version."""
+    """``cached_answer`` with what the answer depends on and their version (None when it was
+    not kept: a first question)."""
     kept = _kept_answer(uow, key, work_out, good_until, first_time=True)
     assert kept is not None
     return kept
@@ -119,7 +122,8 @@ def asked_again(
     work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
 ) -> Kept[T] | None:
     """``kept_answer`` for a question asked before within ``availability_cache_seconds`` (a
-    time many clients reach for); None the first time (noted), or with the cache off."""
+    time many clients reach for); None the first time (noted: nothing is read), or with the
+    cache off."""
     if uow.settings.availability_cache_seconds <= 0:
         return None
     return _kept_answer(uow, key, work_out, lambda _: None, first_time=False)
@@ -142,12 +146,18 @@ def _kept_answer(
         return Kept(answer, depends, None)
     now = uow.now()
     entry = uow.schedule_cache.get(key, now)
-    if entry is None and not first_time:
+    if entry is None:
+        # A question not asked lately is worked out plainly (nothing kept: most are asked
+        # once); asked again within the cache time, its answer is kept.
         nothing = ScheduleDependencies(frozenset(), now.date(), now.date())
         expires = now + timedelta(seconds=seconds)
         uow.schedule_cache.put(key, _Entry(nothing, (0, 0), expires, _ASKED))
-        return None
-    if entry is not None and entry.value is not _ASKED:
+        if not first_time:
+            return None
+        with uow.begin() as tx:
+            answer, depends = work_out(tx)
+        return Kept(answer, depends, None)
+    if entry.value is not _ASKED:
         with uow.begin() as tx:
             if tx.calendar.schedule_version(entry.depends) == entry.version:
                 return Kept(entry.value, entry.depends, entry.version)
