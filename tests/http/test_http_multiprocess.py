@@ -272,3 +272,44 @@ def test_clients_with_different_providers_race_for_one_laser_on_4_workers(
         engine.dispose()
     assert overlapping == 0
     assert lasers == LASER_TIMES
+
+
+def test_a_time_booked_through_one_worker_is_offered_by_none(server: str) -> None:
+    """Every worker keeps availability answers (schedule cache): after a booking through any of
+    them, none offers the time again, and a cancellation makes every one offer it again."""
+    day = (date.today() + timedelta(days=3)).isoformat()
+    params = {"service_id": CONSULTATION, "date": day, "days": 7}
+
+    def offered() -> set[tuple[str, int]]:
+        # A new connection each time: the kernel spreads them over the workers.
+        answer = httpx.get(f"{server}/api/availability", params=params, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return {(s["start"], s["provider_id"]) for s in answer.json()["slots"]}
+
+    for _ in range(12 * WORKERS):  # every worker asked several times: its answer is kept
+        before = offered()
+    start, provider = sorted(before)[5]
+    booked = httpx.post(
+        f"{server}/api/booking/create",
+        json={
+            "service_id": CONSULTATION,
+            "provider_id": provider,
+            "start": start,
+            "client": {"name": "Kept Answer", "phone": "+13125550155"},
+        },
+        timeout=30,
+    )
+    assert booked.status_code == 201, booked.text
+    for _ in range(12 * WORKERS):
+        assert (start, provider) not in offered()
+    cancelled = httpx.post(
+        f"{server}/api/booking/cancel",
+        json={
+            "appointment_id": booked.json()["appointment"]["id"],
+            "manage_token": booked.json()["manage_token"],
+        },
+        timeout=30,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    for _ in range(12 * WORKERS):
+        assert (start, provider) in offered()

@@ -103,8 +103,9 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
-    # JSON answers compressed when the client accepts it (availability is tens of kB).
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # JSON answers compressed when the client accepts it (availability is tens of kB); level 5
+    # compresses a week's availability nearly as well as 9 in a fraction of the time.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     origins = embed_origins(settings.embed_origins)
     if origins:
         app.add_middleware(PublicApiCors, origins=origins)

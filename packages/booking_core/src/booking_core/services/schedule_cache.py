@@ -72,10 +72,6 @@ class ScheduleCache:
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 @dataclass(frozen=True)
 class Kept(Generic[T]):
