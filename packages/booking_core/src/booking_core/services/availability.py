@@ -118,15 +118,15 @@ def search_plans(
         lambda tx: _search_plans(
             uow, tx, parts, start_date, end_date, earliest_time, latest_time, count_bookings
         ),
-        lambda found: bookable_until(uow, [plan[0].start for plan in found.plans[:1]]),
+        lambda found: _bookable_until(uow, found),
     )
 
 
-def bookable_until(uow: UnitOfWork, starts: Sequence[datetime]) -> datetime | None:
-    """When the earliest of these starts comes inside the minimum notice (None: no starts)."""
-    if not starts:
+def _bookable_until(uow: UnitOfWork, found: PlanSearch) -> datetime | None:
+    """When the first plan's start comes inside the minimum notice (None: no plans)."""
+    if not found.plans:
         return None
-    return min(starts) - timedelta(minutes=uow.settings.min_notice_minutes)
+    return found.plans[0][0].start - timedelta(minutes=uow.settings.min_notice_minutes)
 
 
 def _search_plans(

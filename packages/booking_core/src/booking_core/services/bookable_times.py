@@ -132,10 +132,14 @@ def _why_empty(uow: UnitOfWork, found: PlanSearch, start_date: date, end_date: d
 
 def _next_available(uow: UnitOfWork, parts: Sequence[PartRequest], end_date: date) -> Slot | None:
     """The first free start after ``end_date`` (looking a week, a month, then three ahead)."""
-    found = _next_available_search(uow, parts, end_date)
+    return _first_slot(_next_available_search(uow, parts, end_date), uow.tz)
+
+
+def _first_slot(found: PlanSearch | None, tz: ZoneInfo) -> Slot | None:
+    """The first free start of a search, with the provider a booking naming none would get."""
     if found is None or not found.plans:
         return None
-    return plan_slot(_one_per_start(found, uow.tz)[0], uow.tz)
+    return plan_slot(_one_per_start(found, tz)[0], tz)
 
 
 def _next_available_search(
@@ -218,8 +222,7 @@ def _overview(
     if slots:
         return AvailabilityOverview(slots, days, None, (found,))
     after = _next_available_search(uow, parts, end_date)
-    nxt = plan_slot(_one_per_start(after, uow.tz)[0], uow.tz) if after and after.plans else None
-    return AvailabilityOverview(slots, days, nxt, (found, after))
+    return AvailabilityOverview(slots, days, _first_slot(after, uow.tz), (found, after))
 
 
 def _day_status(uow: UnitOfWork, found: PlanSearch, day: date) -> str:
