@@ -96,20 +96,9 @@ def cached_answer(
     The very same object is handed back while current, so callers may keep what they derive
     from it (the HTTP layer keeps its JSON) keyed by its identity.
     """
-    return kept_answer(uow, key, work_out, good_until).value
-
-
-def kept_answer(
-    uow: UnitOfWork,
-    key: Hashable,
-    work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
-    good_until: Callable[[T], datetime | None],
-) -> Kept[T]:
-    """``cached_answer`` with what the answer depends on and their version (None when it was
-    not kept: a first question)."""
-    kept = _kept_answer(uow, key, work_out, good_until, first_time=True)
+    kept = _kept_answer(uow, key, work_out, good_until, answer_first_question=True)
     assert kept is not None
-    return kept
+    return kept.value
 
 
 def asked_again(
@@ -117,12 +106,12 @@ def asked_again(
     key: Hashable,
     work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
 ) -> Kept[T] | None:
-    """``kept_answer`` for a question asked before within ``availability_cache_seconds`` (a
-    time many clients reach for); None the first time (noted: nothing is read), or with the
-    cache off."""
+    """``cached_answer`` with what the answer depends on and their version, for a question
+    asked before within ``availability_cache_seconds`` (a time many clients reach for); None
+    the first time (noted: nothing is read), or with the cache off."""
     if uow.settings.availability_cache_seconds <= 0:
         return None
-    return _kept_answer(uow, key, work_out, lambda _: None, first_time=False)
+    return _kept_answer(uow, key, work_out, lambda _: None, answer_first_question=False)
 
 
 _ASKED = object()  # an entry that only notes a question was asked
@@ -133,7 +122,7 @@ def _kept_answer(
     key: Hashable,
     work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
     good_until: Callable[[T], datetime | None],
-    first_time: bool,
+    answer_first_question: bool,
 ) -> Kept[T] | None:
     seconds = uow.settings.availability_cache_seconds
     if seconds <= 0:
@@ -148,7 +137,7 @@ def _kept_answer(
         nothing = ScheduleDependencies(frozenset(), now.date(), now.date())
         expires = now + timedelta(seconds=seconds)
         uow.schedule_cache.put(key, _Entry(nothing, (0, 0), expires, _ASKED))
-        if not first_time:
+        if not answer_first_question:
             return None
         with uow.begin() as tx:
             answer, depends = work_out(tx)
