@@ -357,7 +357,7 @@ def test_a_retry_of_a_booked_key_replays_though_its_time_is_taken(uow):
     assert again.replayed and again.appointment.id == first.appointment.id
 
 
-def _locked_reads(uow, start, kept):
+def _locked_reads(uow, start):
     from booking_core.services.booking_reads import lock_and_read
     from booking_core.services.idempotency import idempotent_request
 
@@ -369,36 +369,75 @@ def _locked_reads(uow, start, kept):
             request=idempotent_request("create", None),
             parts=[core.PartRequest(CONSULT, PATEL)],
             day=start.astimezone(CHICAGO).date(),
-            kept=kept,
         )
 
 
-def test_rows_read_before_the_locks_are_used_under_them_when_unchanged(uow, statements):
-    from booking_core.services.read_before_locking import read_before_locking
+# --- the catalog rows a process keeps -------------------------------------------------------------
+def catalog_reads(sent: list[str]) -> list[str]:
+    """The statements that read the catalog (hours are only read with it)."""
+    return [s for s in sent if "FROM working_hours" in s or "FROM provider_services" in s]
 
+
+def test_catalog_rows_are_reused_while_the_catalog_is_unchanged(uow, statements):
     start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
-    parts = [core.PartRequest(CONSULT, PATEL)]
-    first = read_before_locking(uow, parts, start, "+13125550100")
-    assert first.rows is None and first.taken is None  # a first question reads nothing early
-    early = read_before_locking(uow, parts, start, "+13125550100")  # asked again: read
-    assert early.taken is None and early.rows is not None
+    _locked_reads(uow, start)
     statements.clear()
-    reads = _locked_reads(uow, start, early.rows)
-    assert not [s for s in statements if "UNION ALL" in s]  # no second calendar read
+    reads = _locked_reads(uow, start)
+    assert not catalog_reads(statements)  # the busy time alone, with the catalog's version
+    assert [s for s in statements if "reservations" in s]
     assert reads.visit.plans(start, enforce_notice=True, enforce_hours=True)
 
 
-def test_rows_read_before_the_locks_are_read_again_when_changed(uow, other_process):
+def test_busy_time_is_read_again_under_the_locks(uow, other_process):
+    """A time booked by another process after this one's early read is seen under the locks."""
     from booking_core.domain.visits import NoPlan
     from booking_core.services.read_before_locking import read_before_locking
 
     start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
     parts = [core.PartRequest(CONSULT, PATEL)]
-    read_before_locking(uow, parts, start, "+13125550100")
-    early = read_before_locking(uow, parts, start, "+13125550100")
-    assert early.rows is not None
+    assert read_before_locking(uow, parts, start, "+13125550100") is None  # free: no refusal
     book(other_process, start, n=3)  # between the early read and the locks
-    reads = _locked_reads(uow, start, early.rows)
+    reads = _locked_reads(uow, start)
     with pytest.raises(NoPlan) as caught:
         reads.visit.plans(start, enforce_notice=True, enforce_hours=True)
     assert isinstance(caught.value.problem, core.errors.SlotUnavailable)
+
+
+def test_a_catalog_change_by_another_process_is_seen_at_once(uow, other_process, statements):
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    find_available_slots(uow, service_id=CONSULT, start_date=DAY, provider_id=PATEL)
+    _locked_reads(uow, start)  # the day's catalog rows kept
+    core.add_time_off(
+        other_process,
+        provider_id=PATEL,
+        start=datetime.combine(DAY, time(9), tzinfo=CHICAGO),
+        end=datetime.combine(DAY, time(12), tzinfo=CHICAGO),
+        reason="Training",
+    )
+    statements.clear()
+    with pytest.raises(core.errors.BookingError) as caught:
+        book(uow, start, n=4)
+    assert caught.value.code == "provider_unavailable"
+    assert catalog_reads(statements)  # read again: its version changed
+    slots = find_available_slots(uow, service_id=CONSULT, start_date=DAY, provider_id=PATEL)
+    assert not [s for s in slots if time(9) <= s.start.astimezone(CHICAGO).time() < time(12)]
+
+
+def test_kept_offers_never_refuse_what_the_catalog_now_allows(uow, other_process):
+    """A service kept as inactive, then activated by another process, books at once."""
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    core.update_service(other_process, CONSULT, active=False)
+    with pytest.raises(core.errors.BookingError) as caught:
+        book(uow, start)
+    assert caught.value.code == "inactive"
+    core.update_service(other_process, CONSULT, active=True)
+    assert book(uow, start).appointment.start == start
+
+
+def test_a_provider_deactivated_elsewhere_is_not_booked_from_kept_rows(uow, other_process):
+    start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
+    find_available_slots(uow, service_id=CONSULT, start_date=DAY, provider_id=PATEL)  # kept
+    core.update_provider(other_process, PATEL, active=False)
+    with pytest.raises(core.errors.BookingError) as caught:
+        book(uow, start, n=2)
+    assert caught.value.code == "inactive"

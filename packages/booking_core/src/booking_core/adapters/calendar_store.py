@@ -4,9 +4,10 @@ bookings, time off; closures; the resources' state, bookings and time off)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
@@ -65,6 +66,7 @@ class CalendarData:
     resources: dict[int, Resource] = field(default_factory=dict)
     resource_busy: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
     resource_off: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
+    catalog_version: int | None = None  # see ``catalog_version_statement``
 
 
 _s, _ps, _p, _wh = t.services, t.provider_services, t.providers, t.working_hours
@@ -74,9 +76,21 @@ _p_ = sa.bindparam
 _RESOURCE_KIND_VALUES = [kind.value for kind in RESOURCE_KINDS]
 
 
+def _catalog_version() -> Any:
+    """The catalog's version: the sum of its tables' counters (migration 0008). Every change
+    to them adds one to a counter (or a row at 1) in the writing transaction, so the sum grows
+    with every committed change and never comes back."""
+    names: list[Any] = [sa.literal_column(f"'{name}'") for name in t.SCHEDULE_CATALOG_TABLES]
+    version = sa.func.coalesce(sa.func.sum(t.schedule_versions.c.version), 0)
+    return sa.select(sa.cast(version, sa.BigInteger)).where(t.schedule_versions.c.key.in_(names))
+
+
+_CATALOG_VERSION = _catalog_version().scalar_subquery()
+
+
 def _service_offer_statement() -> Any:
-    """Offer rows (LEFT JOINs: a service nobody offers still comes back) and requirement rows,
-    tagged by ``kind``: one statement."""
+    """Offer rows (LEFT JOINs: a service nobody offers still comes back), requirement rows and
+    the catalog's version, tagged by ``kind``: one statement."""
     ids: Any = _p_("service_ids", expanding=True)
     offers = (
         sa.select(
@@ -89,6 +103,7 @@ def _service_offer_statement() -> Any:
             _ps.c.duration_minutes.label("offered_minutes"),
             sa.cast(sa.null(), sa.Integer).label("group_no"),
             sa.cast(sa.null(), sa.Integer).label("resource_id"),
+            sa.cast(sa.null(), sa.BigInteger).label("version"),
         )
         .select_from(
             _s.outerjoin(_ps, _ps.c.service_id == _s.c.id).outerjoin(
@@ -113,15 +128,22 @@ def _service_offer_statement() -> Any:
         sa.cast(sa.null(), sa.Integer).label("offered_minutes"),
         _needs.c.group_no,
         _needs.c.resource_id,
+        sa.cast(sa.null(), sa.BigInteger).label("version"),
     ).where(_needs.c.service_id.in_(ids))
-    union = sa.union_all(offers, needs).subquery()
+    null_columns = [sa.cast(sa.null(), c.type).label(c.name) for c in needs.selected_columns]
+    version = sa.select(
+        sa.literal("version").label("kind"), *null_columns[1:-1], _CATALOG_VERSION.label("version")
+    )
+    union = sa.union_all(offers, needs, version).subquery()
     return sa.select(union).order_by(union.c.p_id, union.c.group_no, union.c.resource_id)
 
 
 _SERVICE_OFFERS = _service_offer_statement()
 
-# The calendar read is one UNION ALL of rows tagged by ``kind``, each kind filling the columns
-# it has (the others are typed NULLs): one statement, so one round trip under the locks.
+# A calendar read is two UNION ALLs of rows tagged by ``kind``, each kind filling the columns it
+# has (the others are typed NULLs): the busy time, read every time, and the rest (the catalog:
+# offers, hours, time off, closures, rooms and devices), kept per process and read again only
+# when the catalog's version, which comes with the busy time, has changed.
 _CALENDAR_COLUMNS: dict[str, Any] = {
     "owner_id": sa.Integer,  # the provider or resource a row is about
     "start_at": t.UTCDateTime,
@@ -136,6 +158,7 @@ _CALENDAR_COLUMNS: dict[str, Any] = {
     "service_id": sa.Integer,
     "name": sa.String,
     "resource_kind": sa.String,
+    "version": sa.BigInteger,
 }
 
 
@@ -144,14 +167,46 @@ def _calendar_rows(kind: str, table: Any, **columns: Any) -> sa.Select[Any]:
         columns[name].label(name) if name in columns else sa.cast(sa.null(), type_).label(name)
         for name, type_ in _CALENDAR_COLUMNS.items()
     ]
-    return sa.select(sa.literal(kind).label("kind"), *values).select_from(table)
+    rows = sa.select(sa.literal(kind).label("kind"), *values)
+    return rows if table is None else rows.select_from(table)
 
 
-def _calendar_statement() -> Any:
-    ids: Any = _p_("ids", expanding=True)
-    resource_ids: Any = _p_("resource_ids", expanding=True)
-    start, end = _p_("start", type_=t.UTCDateTime), _p_("end", type_=t.UTCDateTime)
+_IDS: Any = _p_("ids", expanding=True)  # providers
+_RESOURCE_IDS: Any = _p_("resource_ids", expanding=True)
+_START, _END = _p_("start", type_=t.UTCDateTime), _p_("end", type_=t.UTCDateTime)
+
+
+def _version_row() -> sa.Select[Any]:
+    return _calendar_rows("version", None, version=_CATALOG_VERSION)
+
+
+def _busy_statement() -> Any:
+    """The catalog's version, and the providers' and resources' busy time over the span."""
     latest_end = _p_("latest_end", type_=t.UTCDateTime)
+
+    def busy(kind: str, owner_kinds: Any, owner_ids: Any) -> sa.Select[Any]:
+        return _calendar_rows(
+            kind, _r, owner_id=_r.c.resource_id, start_at=_r.c.start_at, end_at=_r.c.end_at
+        ).where(
+            owner_kinds,
+            _r.c.resource_id.in_(owner_ids),
+            # Bounded on both sides for the (kind, id, end_at) index: a busy interval is at
+            # most LONGEST_BUSY long, so one overlapping the span ends before end + LONGEST_BUSY.
+            _r.c.end_at > _START,
+            _r.c.end_at < latest_end,
+            _r.c.start_at < _END,
+        )
+
+    return sa.union_all(
+        _version_row(),
+        busy("busy", _r.c.resource_kind == ResourceKind.PROVIDER.value, _IDS),
+        busy("resource_busy", _r.c.resource_kind.in_(_RESOURCE_KIND_VALUES), _RESOURCE_IDS),
+    )
+
+
+def _catalog_statement() -> Any:
+    """The catalog's version, and the rest of the calendars: the providers' offer of the
+    services, their weekly hours and time off; closures; the resources and their time off."""
     offers = _calendar_rows(
         "offer",
         _ps.join(_p, _p.c.id == _ps.c.provider_id),
@@ -159,7 +214,7 @@ def _calendar_statement() -> Any:
         service_id=_ps.c.service_id,
         minutes=_ps.c.duration_minutes,
         active=_p.c.active,
-    ).where(_ps.c.provider_id.in_(ids), _ps.c.service_id.in_(_p_("service_ids", expanding=True)))
+    ).where(_ps.c.provider_id.in_(_IDS), _ps.c.service_id.in_(_p_("service_ids", expanding=True)))
     hours = _calendar_rows(
         "hours",
         _wh,
@@ -167,18 +222,7 @@ def _calendar_statement() -> Any:
         weekday=_wh.c.weekday,
         start_time=_wh.c.start_time,
         end_time=_wh.c.end_time,
-    ).where(_wh.c.provider_id.in_(ids))
-    busy = _calendar_rows(
-        "busy", _r, owner_id=_r.c.resource_id, start_at=_r.c.start_at, end_at=_r.c.end_at
-    ).where(
-        _r.c.resource_kind == ResourceKind.PROVIDER.value,
-        _r.c.resource_id.in_(ids),
-        # Bounded on both sides for the (kind, id, end_at) index: a busy interval is at most
-        # LONGEST_BUSY long, so one overlapping the window ends before end + LONGEST_BUSY.
-        _r.c.end_at > start,
-        _r.c.end_at < latest_end,
-        _r.c.start_at < end,
-    )
+    ).where(_wh.c.provider_id.in_(_IDS))
     resources = _calendar_rows(
         "resource",
         _res,
@@ -186,20 +230,7 @@ def _calendar_statement() -> Any:
         name=_res.c.name,
         resource_kind=_res.c.kind,
         active=_res.c.active,
-    ).where(_res.c.id.in_(resource_ids))
-    resource_busy = _calendar_rows(
-        "resource_busy",
-        _r,
-        owner_id=_r.c.resource_id,
-        start_at=_r.c.start_at,
-        end_at=_r.c.end_at,
-    ).where(
-        _r.c.resource_kind.in_(_RESOURCE_KIND_VALUES),
-        _r.c.resource_id.in_(resource_ids),
-        _r.c.end_at > start,
-        _r.c.end_at < latest_end,
-        _r.c.start_at < end,
-    )
+    ).where(_res.c.id.in_(_RESOURCE_IDS))
     resource_off = _calendar_rows(
         "resource_off",
         _res_off,
@@ -207,9 +238,9 @@ def _calendar_statement() -> Any:
         start_at=_res_off.c.start_at,
         end_at=_res_off.c.end_at,
     ).where(
-        _res_off.c.resource_id.in_(resource_ids),
-        _res_off.c.end_at > start,
-        _res_off.c.start_at < end,
+        _res_off.c.resource_id.in_(_RESOURCE_IDS),
+        _res_off.c.end_at > _START,
+        _res_off.c.start_at < _END,
     )
     time_off = _calendar_rows(
         "time_off",
@@ -218,16 +249,15 @@ def _calendar_statement() -> Any:
         start_at=_off.c.start_at,
         end_at=_off.c.end_at,
         reason=_off.c.reason,
-    ).where(_off.c.provider_id.in_(ids), _off.c.end_at > start, _off.c.start_at < end)
+    ).where(_off.c.provider_id.in_(_IDS), _off.c.end_at > _START, _off.c.start_at < _END)
     closures = _calendar_rows(
         "closure", _closed, day=_closed.c.date, reason=_closed.c.reason
     ).where(_closed.c.date >= _p_("first"), _closed.c.date <= _p_("last"))
-    return sa.union_all(
-        offers, hours, busy, time_off, closures, resources, resource_busy, resource_off
-    )
+    return sa.union_all(_version_row(), offers, hours, time_off, closures, resources, resource_off)
 
 
-_CALENDAR = _calendar_statement()
+_BUSY = _busy_statement()
+_CATALOG = _catalog_statement()
 
 
 def _marker_statement() -> Any:
@@ -274,9 +304,36 @@ class ScheduleDependencies:
         return statement, params
 
 
+class KeptCatalog:
+    """Catalog rows a process read (who offers what, hours, time off, closures, rooms and
+    devices), each with the catalog version it was read at: reused only while that version is
+    the current one, which every calendar read checks (it comes with the busy time). Bounded
+    and thread-safe; its values are never changed once kept."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._entries: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def get(self, key: Hashable) -> tuple[int, Any] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, version: int, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = (version, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+
 class CalendarStore:
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, kept: KeptCatalog | None = None) -> None:
         self.connection = connection
+        self.kept = kept
 
     def change_marker(self) -> str:
         """Changes whenever anything a calendar shows changes (see ``_marker_statement``)."""
@@ -292,21 +349,31 @@ class CalendarStore:
         rows, total = self.connection.execute(statement, params).one()
         return int(rows), int(total)
 
-    def service_offers(self, service_ids: Sequence[int]) -> dict[int, ServiceOffer]:
-        """Each service (None: no such service) with who offers it and what it needs."""
+    def service_offers(
+        self, service_ids: Sequence[int], reuse: bool = False
+    ) -> tuple[dict[int, ServiceOffer], int]:
+        """Each service (None: no such service) with who offers it and what it needs, and the
+        catalog version they were read at. ``reuse``: as kept at the version last read, which
+        the caller checks against a calendar read's (``CalendarData.catalog_version``)."""
+        key = ("offers", tuple(service_ids))
+        if reuse and self.kept is not None and (found := self.kept.get(key)) is not None:
+            return found[1], found[0]
         rows = self.connection.execute(_SERVICE_OFFERS, {"service_ids": list(service_ids)}).all()
         services: dict[int, Service] = {}
         offered: dict[int, list[tuple[Provider, int | None]]] = defaultdict(list)
         groups: dict[int, dict[int, list[int]]] = defaultdict(dict)
+        version = 0
         for row in rows:
-            if row.kind == "requirement":
+            if row.kind == "version":
+                version = int(row.version)
+            elif row.kind == "requirement":
                 groups[row.id].setdefault(row.group_no, []).append(row.resource_id)
-                continue
-            services.setdefault(row.id, mappers.service_from_row(row))
-            if row.p_id is not None:
-                provider = Provider(row.p_id, row.p_name, row.p_title, row.p_active)
-                offered[row.id].append((provider, row.offered_minutes))
-        return {
+            else:
+                services.setdefault(row.id, mappers.service_from_row(row))
+                if row.p_id is not None:
+                    provider = Provider(row.p_id, row.p_name, row.p_title, row.p_active)
+                    offered[row.id].append((provider, row.offered_minutes))
+        offers = {
             service_id: ServiceOffer(
                 services.get(service_id),
                 offered[service_id],
@@ -314,9 +381,9 @@ class CalendarStore:
             )
             for service_id in service_ids
         }
-
-    def service_offer(self, service_id: int) -> ServiceOffer:
-        return self.service_offers([service_id])[service_id]
+        if self.kept is not None:
+            self.kept.put(key, version, offers)
+        return offers, version
 
     def calendars(
         self,
@@ -327,27 +394,57 @@ class CalendarStore:
     ) -> CalendarData:
         """The providers' offer of the services and weekly hours; closures over local dates
         [span.first, span.last]; their time off and busy time over [span.start, span.end); the
-        resources' state, busy time and time off over the same span."""
-        first, last, start, end = span.first, span.last, span.start, span.end
+        resources' state, busy time and time off over the same span.
+
+        The busy time is read every time, with the catalog's version; the rest is read again
+        only when that version is not the one it was kept at (one statement, most times)."""
+        ids = {"ids": list(provider_ids), "resource_ids": list(resource_ids)}
         rows = self.connection.execute(
-            _CALENDAR,
+            _BUSY,
+            {**ids, "start": span.start, "end": span.end, "latest_end": span.end + LONGEST_BUSY},
+        ).all()
+        version, busy, resource_busy = 0, defaultdict(list), defaultdict(list)
+        for row in rows:
+            if row.kind == "busy":
+                busy[row.owner_id].append((row.start_at, row.end_at))
+            elif row.kind == "resource_busy":
+                resource_busy[row.owner_id].append((row.start_at, row.end_at))
+            else:
+                version = int(row.version)
+        key = ("calendar", tuple(service_ids), tuple(provider_ids), tuple(resource_ids), span)
+        found = self.kept.get(key) if self.kept is not None else None
+        if found is not None and found[0] == version:
+            catalog: CalendarData = found[1]
+        else:
+            catalog = self._catalog(service_ids, ids, span)
+            if self.kept is not None and catalog.catalog_version is not None:
+                self.kept.put(key, catalog.catalog_version, catalog)
+        return replace(catalog, busy=busy, resource_busy=resource_busy)
+
+    def _catalog(
+        self, service_ids: Sequence[int], ids: dict[str, list[int]], span: CalendarSpan
+    ) -> CalendarData:
+        rows = self.connection.execute(
+            _CATALOG,
             {
+                **ids,
                 "service_ids": list(service_ids),
-                "resource_ids": list(resource_ids),
-                "ids": list(provider_ids),
-                "first": first,
-                "last": last,
-                "start": start,
-                "end": end,
-                "latest_end": end + LONGEST_BUSY,
+                "first": span.first,
+                "last": span.last,
+                "start": span.start,
+                "end": span.end,
             },
         ).all()
         data = CalendarData({}, [], [], [], defaultdict(list))
+        version = None
         for row in rows:
-            _add_row(data, row)
+            if row.kind == "version":
+                version = int(row.version)
+            else:
+                _add_row(data, row)
         data.hours.sort(key=lambda h: (h.provider_id, h.weekday, h.start))
         data.time_off.sort(key=lambda entry: entry.start)
-        return data
+        return replace(data, catalog_version=version)
 
 
 def _add_row(data: CalendarData, row: Any) -> None:

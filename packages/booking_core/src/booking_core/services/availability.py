@@ -141,7 +141,7 @@ def _search_plans(
 ) -> tuple[PlanSearch, ScheduleDependencies]:
     settings = uow.settings
     now = uow.now()
-    offers = visit_offers(tx, parts)
+    offers = visit_offers(tx, parts, reuse=True)
     # Nothing before today or past the horizon can be offered: don't load it.
     today = now.astimezone(settings.tz).date()
     first = max(start_date, today)
@@ -149,7 +149,7 @@ def _search_plans(
     span = calendar_span(settings, first, max(first, last))
     if last < first:
         return PlanSearch([], None, first, last, {}, uow.tz), schedule_dependencies(None, span)
-    visit = read_visit_calendar(tx, settings, now, offers, first, last)
+    offers, visit = read_visit_calendar(tx, settings, now, offers, first, last)
     per_day: dict[tuple[int, date], int] = {}
     if count_bookings:
         for provider_id, start in tx.bookings.booked_starts(

@@ -52,11 +52,7 @@ from booking_core.services.idempotency import (
     remember_result,
     replayed_result,
 )
-from booking_core.services.read_before_locking import (
-    EarlyRead,
-    may_read_early,
-    read_before_locking,
-)
+from booking_core.services.read_before_locking import may_read_early, read_before_locking
 from booking_core.services.requester import (
     Requester,
     authorize,
@@ -125,10 +121,10 @@ def create_appointment(
             source=requester.source.value,
         )
 
-        early = (
+        taken = (
             read_before_locking(uow, parts, start_utc, client.phone)
             if may_read_early(requester, idempotency_key, waitlist_offer)
-            else EarlyRead()
+            else None
         )
 
         def work(tx: Transaction) -> BookingResult:
@@ -140,7 +136,6 @@ def create_appointment(
                 parts=parts,
                 day=start_utc.astimezone(uow.tz).date(),
                 save_client=client,
-                kept=early.rows,
             )
             return _book(uow, tx, reads, start_utc, clean, requester, request, waitlist_offer)
 
@@ -149,7 +144,7 @@ def create_appointment(
             work,
             request,
             lambda error: search_alternatives(uow, error, parts, start_utc),
-            early.taken,
+            taken,
         )
         _fill_log(log, result, uow.tz)
         return result

@@ -25,15 +25,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from booking_core.adapters.calendar_store import CalendarData
 from booking_core.domain.model import Appointment, Client, PartRequest
 from booking_core.domain.visits import VisitCalendar
 from booking_core.services.idempotency import IdempotentRequest
 from booking_core.services.requester import ClientDetails
-from booking_core.services.schedule_cache import Kept
 from booking_core.services.scheduling import (
     VisitOffers,
-    build_visit_calendar,
     check_parts,
     read_visit_calendar,
     visit_offers,
@@ -67,7 +64,6 @@ def lock_and_read(
     save_client: ClientDetails | None = None,
     release: str | None = None,
     also_lock: Iterable[int] = (),
-    kept: Kept[tuple[VisitOffers, CalendarData]] | None = None,
 ) -> BookingReads:
     """Lock and read what the booking checks. ``parts``: the services in visit order, each with
     the provider asked for (None: whoever offers it); ``save_client``: create or update the
@@ -85,18 +81,17 @@ def lock_and_read(
     if release is not None:
         tx.bookings.release(release)
     client, upcoming = tx.bookings.client_with_upcoming(phone, now)
-    offers = kept.value[0] if kept else visit_offers(tx, parts)
+    offers = visit_offers(tx, parts, reuse=True)
     _lock_calendars(tx, offers, also_lock)
-    if kept and kept.version is not None:
-        # Read before the locks; unchanged since (the locks keep it so): no second read.
-        if tx.calendar.schedule_version(kept.depends) == kept.version:
-            visit = build_visit_calendar(
-                uow.settings, now, offers, kept.value[1], tx.catalog.get_provider
-            )
-            return BookingReads(client, upcoming, visit)
-        offers = visit_offers(tx, parts)
-        _lock_calendars(tx, offers, also_lock)  # held already, unless who offers it changed
-    visit = read_visit_calendar(tx, uow.settings, now, offers, day, day)
+    _, visit = read_visit_calendar(
+        tx,
+        uow.settings,
+        now,
+        offers,
+        day,
+        day,
+        lock=lambda again: _lock_calendars(tx, again, also_lock),
+    )
     return BookingReads(client, upcoming, visit)
 
 

@@ -101,19 +101,6 @@ def cached_answer(
     return kept.value
 
 
-def asked_again(
-    uow: UnitOfWork,
-    key: Hashable,
-    work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
-) -> Kept[T] | None:
-    """``cached_answer`` with what the answer depends on and their version, for a question
-    asked before within ``availability_cache_seconds`` (a time many clients reach for); None
-    the first time (noted: nothing is read), or with the cache off."""
-    if uow.settings.availability_cache_seconds <= 0:
-        return None
-    return _kept_answer(uow, key, work_out, lambda _: None, answer_first_question=False)
-
-
 _ASKED = object()  # an entry that only notes a question was asked
 
 

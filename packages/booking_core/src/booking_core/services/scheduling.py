@@ -140,12 +140,13 @@ def part_of_visit(index: int, count: int) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class VisitOffers:
-    """What a visit's services are, who may take each part, and which resources each may use:
-    read before the locks (which it names), checked again under them."""
+    """What a visit's services are, who may take each part, and which resources each may use,
+    as of a catalog version: read before the locks (which it names), checked again under them."""
 
     parts: tuple[PartRequest, ...]
     offers: dict[int, ServiceOffer]
     candidates: tuple[tuple[Provider, ...], ...]  # per part
+    catalog_version: int = 0
 
     @property
     def provider_ids(self) -> set[int]:
@@ -156,9 +157,23 @@ class VisitOffers:
         return {r for offer in self.offers.values() for group in offer.groups for r in group}
 
 
-def visit_offers(tx: Transaction, parts: Sequence[PartRequest]) -> VisitOffers:
+def visit_offers(tx: Transaction, parts: Sequence[PartRequest], reuse: bool = False) -> VisitOffers:
+    """Who may take each part of the visit, or why it cannot be booked. ``reuse``: as this
+    process last read it (nothing is read), to be checked against the catalog version of the
+    calendars read next (``read_visit_calendar`` does); a refusal is only ever given on rows
+    read now."""
     check_parts(parts)
-    offers = tx.calendar.service_offers(sorted({part.service_id for part in parts}))
+    if reuse:
+        try:
+            return _visit_offers(tx, parts, reuse=True)
+        except BookingError:
+            pass
+    return _visit_offers(tx, parts, reuse=False)
+
+
+def _visit_offers(tx: Transaction, parts: Sequence[PartRequest], reuse: bool) -> VisitOffers:
+    service_ids = sorted({part.service_id for part in parts})
+    offers, version = tx.calendar.service_offers(service_ids, reuse=reuse)
     candidates = []
     for index, part in enumerate(parts):
         with part_of_visit(index, len(parts)):
@@ -166,7 +181,7 @@ def visit_offers(tx: Transaction, parts: Sequence[PartRequest]) -> VisitOffers:
                 tx.catalog.get_provider, offers[part.service_id], part.provider_id
             )
         candidates.append(tuple(provider for provider, _ in offered))
-    return VisitOffers(tuple(parts), offers, tuple(candidates))
+    return VisitOffers(tuple(parts), offers, tuple(candidates), version)
 
 
 def read_visit_calendar(
@@ -176,12 +191,21 @@ def read_visit_calendar(
     visit: VisitOffers,
     first_day: date,
     last_day: date,
-) -> VisitCalendar:
-    """The visit's calendars over local dates [first_day, last_day], in one statement, checked
-    again against what that statement read of who offers each service and of the resources (a
-    booking reads it under the providers' and resources' locks, which admin changes take)."""
+    lock: Callable[[VisitOffers], None] | None = None,
+) -> tuple[VisitOffers, VisitCalendar]:
+    """The visit's calendars over local dates [first_day, last_day], with who may take each
+    part as of the same catalog version: ``visit`` when the calendar read comes with the
+    version it was read at, else read again (``lock``: called with it first, as it was with
+    ``visit``). The calendars are checked again against what that read found of who offers
+    each service and of the resources (a booking reads it under the providers' and resources'
+    locks, which admin changes take)."""
     data = read_calendars(tx, settings, visit, first_day, last_day)
-    return build_visit_calendar(settings, now, visit, data, tx.catalog.get_provider)
+    if data.catalog_version != visit.catalog_version:  # the catalog changed: rare
+        visit = visit_offers(tx, visit.parts)
+        if lock is not None:
+            lock(visit)
+        data = read_calendars(tx, settings, visit, first_day, last_day)
+    return visit, build_visit_calendar(settings, now, visit, data, tx.catalog.get_provider)
 
 
 def read_calendars(

@@ -32,7 +32,7 @@ from loguru import logger
 from sqlalchemy import exc as sa_exc
 
 from booking_core.adapters.booking_store import BookingStore
-from booking_core.adapters.calendar_store import CalendarStore
+from booking_core.adapters.calendar_store import CalendarStore, KeptCatalog
 from booking_core.adapters.caller_store import CallerStore
 from booking_core.adapters.catalog_store import CatalogStore
 from booking_core.adapters.database import (
@@ -75,11 +75,11 @@ class _Retry(Exception):
 class Transaction:
     """One transaction's stores. Nothing it did stays unless ``commit()`` is called."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, kept_catalog: KeptCatalog | None = None) -> None:
         self.connection = connection
         self.bookings = BookingStore(connection)
         self.catalog = CatalogStore(connection)
-        self.calendar = CalendarStore(connection)
+        self.calendar = CalendarStore(connection, kept_catalog)
         self.outbox = OutboxStore(connection)
         self.callers = CallerStore(connection)
         self.waitlist = WaitlistStore(connection)
@@ -110,8 +110,10 @@ class UnitOfWork:
         allow_pipelines(self.engine)
         self._reads_autocommit = is_postgresql(self.engine)
         self.clock = clock
-        # Availability answers this process keeps while they are current (one per process).
+        # Availability answers and catalog rows this process keeps while they are current.
         self.schedule_cache = ScheduleCache()
+        caching = settings.availability_cache_seconds > 0
+        self.kept_catalog = KeptCatalog() if caching else None
 
     @cached_property
     def secret(self) -> bytes:
@@ -152,7 +154,7 @@ class UnitOfWork:
                     # snapshot anyway, so a read needs no BEGIN and no ROLLBACK (two round
                     # trips of the three a one-statement read would cost).
                     connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-                transaction = Transaction(connection)
+                transaction = Transaction(connection, self.kept_catalog)
                 try:
                     yield transaction
                 finally:
