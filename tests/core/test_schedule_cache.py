@@ -441,3 +441,43 @@ def test_a_provider_deactivated_elsewhere_is_not_booked_from_kept_rows(uow, othe
     with pytest.raises(core.errors.BookingError) as caught:
         book(uow, start, n=2)
     assert caught.value.code == "inactive"
+
+
+def test_kept_catalog_rows_cut_to_a_span_are_what_a_fresh_read_finds(uow, uncached):
+    """The catalog is kept per block of dates; each span's time off, closures and resource
+    time off are cut from it exactly as a read for that span alone finds them, at the edges
+    of a block included."""
+    from booking_core.adapters.calendar_store import _BLOCK_DAYS
+    from booking_core.services.scheduling import calendar_span
+
+    ordinal = DAY.toordinal()
+    boundary = date.fromordinal(ordinal - ordinal % _BLOCK_DAYS + _BLOCK_DAYS)  # a block starts
+
+    def at(day: date, hour: int) -> datetime:
+        return datetime.combine(day, time(hour), tzinfo=CHICAGO)
+
+    one_day = timedelta(days=1)
+    core.add_time_off(uow, PATEL, at(boundary - one_day, 17), at(boundary, 10), "Across")
+    core.add_time_off(uow, PATEL, at(boundary - 3 * one_day, 9), at(boundary - 3 * one_day, 10))
+    core.add_closure(uow, boundary - 2 * one_day, "Inventory")
+    core.add_closure(uow, boundary + one_day, "Holiday")
+    core.add_resource_time_off(uow, 1, at(boundary - one_day, 20), at(boundary, 8), "Service")
+
+    def read(u: UnitOfWork, first: date, days: int):
+        span = calendar_span(u.settings, first, first + timedelta(days=days - 1))
+        with u.begin() as tx:
+            data = tx.calendar.calendars([CONSULT, LASER], [1, 2, 3, 4], [1, 2, 3, 4], span)
+        return (
+            sorted(data.offered.items()),
+            data.hours,
+            data.closures,
+            data.time_off,
+            {k: v for k, v in data.busy.items() if v},
+            sorted(data.resources.items()),
+            {k: v for k, v in data.resource_off.items() if v},
+        )
+
+    for offset in range(-6, 4):
+        for days in (1, 3, 7):
+            first = boundary + offset * one_day
+            assert read(uow, first, days) == read(uncached, first, days), (first, days)

@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from functools import cached_property
 from typing import Any
 
@@ -411,15 +411,21 @@ class CalendarStore:
                 resource_busy[row.owner_id].append((row.start_at, row.end_at))
             else:
                 version = int(row.version)
-        key = ("calendar", tuple(service_ids), tuple(provider_ids), tuple(resource_ids), span)
-        found = self.kept.get(key) if self.kept is not None else None
+        if self.kept is None:
+            return replace(
+                self._catalog(service_ids, ids, span), busy=busy, resource_busy=resource_busy
+            )
+        # Kept per block of dates, so that every question about those days shares one read.
+        block = _block_around(span)
+        key = ("calendar", tuple(service_ids), tuple(provider_ids), tuple(resource_ids), block)
+        found = self.kept.get(key)
         if found is not None and found[0] == version:
             catalog: CalendarData = found[1]
         else:
-            catalog = self._catalog(service_ids, ids, span)
-            if self.kept is not None and catalog.catalog_version is not None:
+            catalog = self._catalog(service_ids, ids, block)
+            if catalog.catalog_version is not None:
                 self.kept.put(key, catalog.catalog_version, catalog)
-        return replace(catalog, busy=busy, resource_busy=resource_busy)
+        return _within(catalog, span, busy, resource_busy)
 
     def _catalog(
         self, service_ids: Sequence[int], ids: dict[str, list[int]], span: CalendarSpan
@@ -445,6 +451,44 @@ class CalendarStore:
         data.hours.sort(key=lambda h: (h.provider_id, h.weekday, h.start))
         data.time_off.sort(key=lambda entry: entry.start)
         return replace(data, catalog_version=version)
+
+
+_BLOCK_DAYS = 28
+
+
+def _block_around(span: CalendarSpan) -> CalendarSpan:
+    """The aligned blocks of ``_BLOCK_DAYS`` dates holding ``span``'s dates, with UTC bounds
+    that hold their local days in any time zone (offsets are within a day)."""
+    first = span.first.toordinal() - span.first.toordinal() % _BLOCK_DAYS
+    last = span.last.toordinal() - span.last.toordinal() % _BLOCK_DAYS + _BLOCK_DAYS - 1
+    return CalendarSpan(
+        first=date.fromordinal(first),
+        last=date.fromordinal(last),
+        start=datetime.combine(date.fromordinal(first - 1), time(), UTC),
+        end=datetime.combine(date.fromordinal(last + 2), time(), UTC),
+    )
+
+
+def _within(
+    catalog: CalendarData,
+    span: CalendarSpan,
+    busy: dict[int, list[Interval]],
+    resource_busy: dict[int, list[Interval]],
+) -> CalendarData:
+    """A block's catalog rows cut to ``span`` as its own read would have found them, with the
+    busy time read for it."""
+    start, end = span.start, span.end
+    return replace(
+        catalog,
+        closures=[c for c in catalog.closures if span.first <= c.date <= span.last],
+        time_off=[entry for entry in catalog.time_off if entry.end > start and entry.start < end],
+        resource_off={
+            owner: [(a, b) for a, b in intervals if b > start and a < end]
+            for owner, intervals in catalog.resource_off.items()
+        },
+        busy=busy,
+        resource_busy=resource_busy,
+    )
 
 
 def _add_row(data: CalendarData, row: Any) -> None:
