@@ -481,3 +481,41 @@ def test_kept_catalog_rows_cut_to_a_span_are_what_a_fresh_read_finds(uow, uncach
         for days in (1, 3, 7):
             first = boundary + offset * one_day
             assert read(uow, first, days) == read(uncached, first, days), (first, days)
+
+
+def test_a_full_days_early_refusal_offers_what_the_locked_booking_offers(uow, statements):
+    """With the slot's day and both its neighbours full, the alternatives come from further
+    ahead: the refusal before the locks (from its own wider read) names the same ones as the
+    booking's refusal under its locks followed by the search ahead (a key skips the early
+    read)."""
+    n = 100
+    for day in [DAY - timedelta(days=1), DAY, DAY + timedelta(days=1)]:
+        free = find_available_slots(uow, service_id=CONSULT, start_date=day, provider_id=PATEL)
+        while free:
+            book(uow, free[0].start, n=n)  # a client each: the booking limit stays far
+            n += 1
+            free = find_available_slots(uow, service_id=CONSULT, start_date=day, provider_id=PATEL)
+    start = datetime.combine(DAY, time(11), tzinfo=CHICAGO)
+
+    def refused(key: str | None):
+        return refusal(
+            lambda: create_appointment(
+                uow,
+                service_id=CONSULT,
+                provider_id=PATEL,
+                start=start,
+                client_name="Cy Ray",
+                client_phone="312-555-0188",
+                requester=Requester.web(),
+                idempotency_key=key,
+            )
+        )
+
+    statements.clear()
+    early = refused(None)
+    # One read of the busy time around the day, alternatives included (and the client's
+    # bookings, for the booking limit, which is said first)
+    assert len([s for s in statements if "FROM reservations" in s]) == 1
+    assert early == refused("full-day-1")
+    found = [datetime.fromisoformat(slot["start"]).date() for slot in early[2]["alternatives"]]
+    assert len(found) == 3 and min(found) >= DAY + timedelta(days=2)

@@ -12,26 +12,35 @@ from booking_core.domain.visits import VisitCalendar, plan_slot
 from booking_core.errors import BookingError, SlotUnavailable
 from booking_core.services.unit_of_work import UnitOfWork
 
+#: How far ahead of a taken slot's day alternatives are looked for, in turn.
+SEARCH_AHEAD_DAYS = (3, 7)
+
 
 class TakenSlot(Exception):
-    """A taken slot, found under the locks with the calendars already loaded: its nearest
-    alternatives are worked out once the transaction has ended and released the locks, which
-    the next writer for the same provider is waiting on."""
+    """A taken slot, found with the calendars already loaded (under the locks, or before them):
+    its nearest alternatives are worked out once the transaction has ended and released the
+    locks, which the next writer for the same provider is waiting on. ``ahead``: how many days
+    after the slot's the calendars answer for (at least one, and one before)."""
 
-    def __init__(self, error: SlotUnavailable, visit: VisitCalendar, start: datetime) -> None:
+    def __init__(
+        self, error: SlotUnavailable, visit: VisitCalendar, start: datetime, ahead: int = 1
+    ) -> None:
         super().__init__(error.message)
-        self.error, self.visit, self.start = error, visit, start
+        self.error, self.visit, self.start, self.ahead = error, visit, start, ahead
 
 
 def with_nearby_alternatives(taken: TakenSlot, uow: UnitOfWork) -> SlotUnavailable:
     """The nearest free starts of the whole visit on the same day (and the days either side
-    when it is nearly full), from the calendars the failed transaction loaded under its locks:
-    no second query in the common case."""
+    when it is nearly full; then ``search_alternatives``'s first look, when the calendars
+    answer for it), from the calendars already loaded: no second query in the common case."""
     error, start = taken.error, taken.start
     day = start.astimezone(uow.tz).date()
     nearby = taken.visit.nearest_free([day], start)
-    if len(nearby) < 3:  # a full day: look at its neighbours too
-        days = [day - timedelta(days=1), day, day + timedelta(days=1)]
+    for ahead in (1, SEARCH_AHEAD_DAYS[0]):
+        if len(nearby) >= 3 or ahead > taken.ahead:
+            break
+        # A full day: look at its neighbours too, then as far ahead as the calendars answer.
+        days = [day + timedelta(days=n) for n in range(-1, ahead + 1)]
         nearby = taken.visit.nearest_free(days, start)
     error.details["alternatives"] = [slot_dict(plan_slot(plan, uow.tz)) for plan in nearby]
     return error
@@ -57,7 +66,7 @@ def search_alternatives(
         return
     try:
         day = start.astimezone(uow.tz).date()
-        for days_ahead in (3, 7):
+        for days_ahead in SEARCH_AHEAD_DAYS:
             slots = available_slots(
                 uow,
                 parts,

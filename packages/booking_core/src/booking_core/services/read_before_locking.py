@@ -24,12 +24,12 @@ waitlist offer, or the front desk (which may book outside hours).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from booking_core.domain.model import PartRequest
 from booking_core.domain.visits import NoPlan, VisitCalendar
 from booking_core.errors import BookingError, SlotUnavailable
-from booking_core.services.alternatives import TakenSlot
+from booking_core.services.alternatives import SEARCH_AHEAD_DAYS, TakenSlot
 from booking_core.services.requester import Requester
 from booking_core.services.scheduling import read_visit_calendar, visit_offers
 from booking_core.services.unit_of_work import UnitOfWork
@@ -44,11 +44,14 @@ def read_before_locking(
 ) -> TakenSlot | None:
     """The refusal the booking would give now for a taken ``start`` (None: let it decide)."""
     day = start.astimezone(uow.tz).date()
+    ahead = SEARCH_AHEAD_DAYS[0]  # the days a refusal's alternatives are first looked for on
     visit: VisitCalendar | None = None
     try:
         with uow.begin() as tx:
             offers = visit_offers(tx, parts, reuse=True)
-            _, visit = read_visit_calendar(tx, uow.settings, uow.now(), offers, day, day)
+            _, visit = read_visit_calendar(
+                tx, uow.settings, uow.now(), offers, day - timedelta(days=1), day + timedelta(ahead)
+            )
         visit.plans(start, enforce_notice=True, enforce_hours=True)
     except NoPlan as failure:
         problem = failure.problem
@@ -58,7 +61,7 @@ def read_before_locking(
             return None
         if len(visit.parts) > 1:
             problem.details.setdefault("part", failure.part)
-        return TakenSlot(problem, visit, start)
+        return TakenSlot(problem, visit, start, ahead)
     except BookingError:
         return None
     return None
