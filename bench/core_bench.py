@@ -316,8 +316,8 @@ def double_bookings(engine: sa.Engine) -> int:
 class RoundTrips:
     """Counts the times the client asks the PostgreSQL server for answers and waits for them:
     in psycopg's pipeline mode each sync (a read whose rows are needed, the COMMIT) or flush
-    request; outside it each statement, the BEGIN psycopg sends before the first, and each
-    COMMIT or ROLLBACK of an open transaction."""
+    request; outside it each statement, the BEGIN psycopg sends before the first (none in
+    autocommit), and each COMMIT or ROLLBACK of an open transaction."""
 
     def __init__(self, engine: sa.Engine) -> None:
         import psycopg
@@ -355,7 +355,11 @@ class RoundTrips:
         @sa.event.listens_for(engine, "before_cursor_execute")
         def _statement(connection, cursor, *_):  # type: ignore[no-untyped-def]
             if cursor.connection._pipeline is None:
-                begins = cursor.connection.pgconn.transaction_status == idle
+                # psycopg sends a BEGIN first unless the connection is in autocommit (a read)
+                begins = (
+                    cursor.connection.pgconn.transaction_status == idle
+                    and not cursor.connection.autocommit
+                )
                 counter.count += 2 if begins else 1
 
 
