@@ -124,8 +124,9 @@ def create_app(
     app.include_router(waitlist.admin_router)
     app.include_router(waitlist.pages)
     app.include_router(notifications.router)
-    # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/).
-    app.router.routes.append(Route(MCP_PATH, endpoint=mcp, methods=mcp.methods))
+    # One plain Route at exactly /mcp (not a mount: that would redirect /mcp to /mcp/), first:
+    # routing tries the routes in order, and every tool call comes this way.
+    app.router.routes.insert(0, Route(MCP_PATH, endpoint=mcp, methods=mcp.methods))
     _add_offline_docs(app)
     app.include_router(web.router)  # last: the web pages may own broad paths
 
