@@ -66,7 +66,9 @@ def uncached(uow: UnitOfWork, clock: FixedClock):
     engine.dispose()
 
 
-def book(uow: UnitOfWork, start: datetime, service_id: int = CONSULT, provider_id=PATEL, n=0):
+def book(
+    uow: UnitOfWork, start: datetime, service_id: int = CONSULT, provider_id=PATEL, n=0, key=None
+):
     return create_appointment(
         uow,
         service_id=service_id,
@@ -75,6 +77,7 @@ def book(uow: UnitOfWork, start: datetime, service_id: int = CONSULT, provider_i
         client_name="Ann Lee",
         client_phone=f"312-555-{100 + n:04d}",
         requester=Requester.web(),
+        idempotency_key=key,
     )
 
 
@@ -498,18 +501,7 @@ def test_a_full_days_early_refusal_offers_what_the_locked_booking_offers(uow, st
     start = datetime.combine(DAY, time(11), tzinfo=CHICAGO)
 
     def refused(key: str | None):
-        return refusal(
-            lambda: create_appointment(
-                uow,
-                service_id=CONSULT,
-                provider_id=PATEL,
-                start=start,
-                client_name="Cy Ray",
-                client_phone="312-555-0188",
-                requester=Requester.web(),
-                idempotency_key=key,
-            )
-        )
+        return refusal(lambda: book(uow, start, n=88, key=key))
 
     statements.clear()
     early = refused(None)
