@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from booking_core.adapters.calendar_store import ScheduleDependencies
 
@@ -73,14 +73,7 @@ class ScheduleCache:
                 self._entries.popitem(last=False)
 
 
-@dataclass(frozen=True)
-class Kept(Generic[T]):
-    """An answer with what it depends on and their version when it was read (None: the cache is
-    off, nothing was read to compare with)."""
-
-    value: T
-    depends: ScheduleDependencies
-    version: tuple[int, int] | None
+_ASKED = object()  # an entry that only notes a question was asked
 
 
 def cached_answer(
@@ -96,43 +89,23 @@ def cached_answer(
     The very same object is handed back while current, so callers may keep what they derive
     from it (the HTTP layer keeps its JSON) keyed by its identity.
     """
-    kept = _kept_answer(uow, key, work_out, good_until, answer_first_question=True)
-    assert kept is not None
-    return kept.value
-
-
-_ASKED = object()  # an entry that only notes a question was asked
-
-
-def _kept_answer(
-    uow: UnitOfWork,
-    key: Hashable,
-    work_out: Callable[[Transaction], tuple[T, ScheduleDependencies]],
-    good_until: Callable[[T], datetime | None],
-    answer_first_question: bool,
-) -> Kept[T] | None:
     seconds = uow.settings.availability_cache_seconds
-    if seconds <= 0:
-        with uow.begin() as tx:
-            answer, depends = work_out(tx)
-        return Kept(answer, depends, None)
     now = uow.now()
-    entry = uow.schedule_cache.get(key, now)
+    entry = uow.schedule_cache.get(key, now) if seconds > 0 else None
     if entry is None:
-        # A question not asked lately is worked out plainly (nothing kept: most are asked
-        # once); asked again within the cache time, its answer is kept.
-        nothing = ScheduleDependencies(frozenset(), now.date(), now.date())
-        expires = now + timedelta(seconds=seconds)
-        uow.schedule_cache.put(key, _Entry(nothing, (0, 0), expires, _ASKED))
-        if not answer_first_question:
-            return None
+        if seconds > 0:
+            # A question not asked lately is worked out plainly (nothing kept: most are asked
+            # once); asked again within the cache time, its answer is kept.
+            nothing = ScheduleDependencies(frozenset(), now.date(), now.date())
+            expires = now + timedelta(seconds=seconds)
+            uow.schedule_cache.put(key, _Entry(nothing, (0, 0), expires, _ASKED))
         with uow.begin() as tx:
-            answer, depends = work_out(tx)
-        return Kept(answer, depends, None)
+            return work_out(tx)[0]
     if entry.value is not _ASKED:
         with uow.begin() as tx:
             if tx.calendar.schedule_version(entry.depends) == entry.version:
-                return Kept(entry.value, entry.depends, entry.version)
+                kept: T = entry.value
+                return kept
     with uow.begin(snapshot=True) as tx:
         answer, depends = work_out(tx)
         version = tx.calendar.schedule_version(depends)  # the same snapshot as the answer
@@ -141,4 +114,4 @@ def _kept_answer(
     if limit is not None:
         expires = min(expires, limit)
     uow.schedule_cache.put(key, _Entry(depends, version, expires, answer))
-    return Kept(answer, depends, version)
+    return answer
