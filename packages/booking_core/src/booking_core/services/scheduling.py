@@ -60,7 +60,7 @@ def check_ids(service_id: int, provider_id: int | None) -> None:
 
 
 def bookable_offerings(
-    find_provider: Callable[[int], Provider | None], offer: ServiceOffer, provider_id: int | None
+    tx: Transaction, offer: ServiceOffer, provider_id: int | None
 ) -> tuple[Service, list[tuple[Provider, int]]]:
     """The service and the active providers who offer it, each with their duration for it.
 
@@ -77,7 +77,7 @@ def bookable_offerings(
             raise ServiceNotOffered(f"No provider currently offers {service.name}.")
     else:
         candidates = [(p, minutes) for p, minutes in offered if p.id == provider_id]
-        provider = candidates[0][0] if candidates else find_provider(provider_id)
+        provider = candidates[0][0] if candidates else tx.catalog.get_provider(provider_id)
         if provider is None:
             raise NotFound("We could not find that provider.", resource="provider")
         if not provider.active:
@@ -177,9 +177,7 @@ def _visit_offers(tx: Transaction, parts: Sequence[PartRequest], reuse: bool) ->
     candidates = []
     for index, part in enumerate(parts):
         with part_of_visit(index, len(parts)):
-            _, offered = bookable_offerings(
-                tx.catalog.get_provider, offers[part.service_id], part.provider_id
-            )
+            _, offered = bookable_offerings(tx, offers[part.service_id], part.provider_id)
         candidates.append(tuple(provider for provider, _ in offered))
     return VisitOffers(tuple(parts), offers, tuple(candidates), version)
 
@@ -199,33 +197,32 @@ def read_visit_calendar(
     ``visit``). The calendars are checked again against what that read found of who offers
     each service and of the resources (a booking reads it under the providers' and resources'
     locks, which admin changes take)."""
-    data = read_calendars(tx, settings, visit, first_day, last_day)
+    data = _read_calendars(tx, settings, visit, first_day, last_day)
     if data.catalog_version != visit.catalog_version:  # the catalog changed: rare
         visit = visit_offers(tx, visit.parts)
         if lock is not None:
             lock(visit)
-        data = read_calendars(tx, settings, visit, first_day, last_day)
-    return visit, build_visit_calendar(settings, now, visit, data, tx.catalog.get_provider)
+        data = _read_calendars(tx, settings, visit, first_day, last_day)
+    return visit, _build_visit_calendar(tx, settings, now, visit, data)
 
 
-def read_calendars(
+def _read_calendars(
     tx: Transaction, settings: BookingSettings, visit: VisitOffers, first_day: date, last_day: date
 ) -> CalendarData:
-    """What ``read_visit_calendar`` reads: the rows alone, which do not depend on the time."""
     span = calendar_span(settings, first_day, last_day)
     return tx.calendar.calendars(
         sorted(visit.offers), sorted(visit.provider_ids), sorted(visit.resource_ids), span
     )
 
 
-def build_visit_calendar(
+def _build_visit_calendar(
+    tx: Transaction,
     settings: BookingSettings,
     now: datetime,
     visit: VisitOffers,
     data: CalendarData,
-    find_provider: Callable[[int], Provider | None],
 ) -> VisitCalendar:
-    """The visit's calendars at ``now`` from rows read by ``read_calendars`` (left unchanged)."""
+    """The visit's calendars at ``now`` from the rows read (left unchanged: they may be kept)."""
     window = booking_window(settings, now, [c.date for c in data.closures])
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
     for entry in data.hours:
@@ -245,7 +242,7 @@ def build_visit_calendar(
         with part_of_visit(index, len(visit.parts)):
             offer = visit.offers[part.service_id]
             service, providers = bookable_offerings(
-                find_provider, _as_read(offer, candidates, data), part.provider_id
+                tx, _as_read(offer, candidates, data), part.provider_id
             )
             groups = _resource_groups(service, offer.groups, resources)
         calendars = tuple(
