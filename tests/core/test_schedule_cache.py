@@ -346,17 +346,8 @@ def test_the_booking_limit_is_said_before_a_taken_time(uow):
 
 def test_a_retry_of_a_booked_key_replays_though_its_time_is_taken(uow):
     start = datetime.combine(DAY, time(10), tzinfo=CHICAGO)
-    kwargs = dict(
-        service_id=CONSULT,
-        provider_id=PATEL,
-        start=start,
-        client_name="Ann Lee",
-        client_phone="312-555-0100",
-        requester=Requester.web(),
-        idempotency_key="retry-1",
-    )
-    first = create_appointment(uow, **kwargs)
-    again = create_appointment(uow, **kwargs)
+    first = book(uow, start, key="retry-1")
+    again = book(uow, start, key="retry-1")
     assert again.replayed and again.appointment.id == first.appointment.id
 
 
